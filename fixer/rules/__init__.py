@@ -1,0 +1,1 @@
+"""One module per rule, each registered with `fixer.engine.rules.rule` and imported automatically."""
