@@ -1,0 +1,391 @@
+"""How BuildKit reads an instruction's arguments: the AST node its parser builds from a joined line.
+
+BuildKit's parser (moby/buildkit frontend/dockerfile/parser) splits the joined logical line into a
+keyword, builder flags and an argument string, then hands the arguments to a reader chosen by the
+keyword (JSON-or-shell for RUN/CMD/ENTRYPOINT/SHELL, JSON-or-word-list for ADD/COPY/VOLUME, key/value
+pairs for ENV/LABEL, ...). `parse_node` reproduces that step, and `dump` prints nodes exactly like
+BuildKit's `Node.Dump()` (the format of its parser test `result` files), so both can be checked
+against BuildKit itself. Rules use the node to read arguments the way Docker will.
+
+Go details that matter here: `unicode.IsSpace` is not `str.isspace`; some readers walk UTF-8 *bytes*
+(so 0x85/0xA0 continuation bytes count as spaces there); `strconv.Quote` differs from `repr`; and
+`encoding/json` has no NaN/Infinity, fails on out-of-range numbers and turns bad surrogates into U+FFFD.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+
+from fixer.syntax.errors import ParseError
+from fixer.syntax.tree import Heredoc
+from fixer.syntax.words import extract_builder_flags, is_space
+
+# Go's regexps `[\t\v\f\r ]+`: BuildKit's reWhitespace and tokenWhitespace (no "\n", no Unicode spaces)
+_GO_WHITESPACE = re.compile(r"[\t\v\f\r ]+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+@dataclass(eq=False)
+class Node:
+    """One instruction as BuildKit's parser sees it.
+
+    `next` holds the argument values in order; ONBUILD's single entry is the trigger instruction's own
+    Node (BuildKit nests it as a child). ENV and LABEL store (key, value, separator) triples as current
+    BuildKit does: the separator is "=" for `k=v` and "" for the legacy `ENV k v` form.
+    """
+
+    value: str  # the keyword as written
+    flags: list[str] = field(default_factory=list)  # builder flags as extractBuilderFlags returns them
+    next: list[str | Node] = field(default_factory=list)
+    json: bool = False  # exec (JSON array) form
+    heredocs: list[Heredoc] = field(default_factory=list)  # attached by the caller that read the bodies
+    pairs: bool = False  # `next` is ENV/LABEL (key, value, separator) triples
+
+    @property
+    def cmd(self) -> str:
+        return go_lower(self.value)
+
+    @property
+    def sub(self) -> Node | None:
+        """ONBUILD's trigger instruction."""
+        if self.next and isinstance(self.next[0], Node):
+            return self.next[0]
+        return None
+
+    def words(self) -> list[str]:
+        """The argument strings, without ENV/LABEL separators and without a nested ONBUILD trigger."""
+        strs = [v for v in self.next if isinstance(v, str)]
+        if self.pairs:
+            return [v for i, v in enumerate(strs) if i % 3 != 2]
+        return strs
+
+    def items(self) -> list[tuple[str, str]]:
+        """ENV/LABEL (key, value) pairs, values as written (quotes and escapes kept)."""
+        strs = [v for v in self.next if isinstance(v, str)]
+        return [(strs[i], strs[i + 1]) for i in range(0, len(strs), 3)] if self.pairs else []
+
+
+# --- Go string helpers -------------------------------------------------------------------------
+
+
+def go_lower(s: str) -> str:
+    """Go's strings.ToLower: per-rune simple case mapping (no Final_Sigma, İ -> i)."""
+    if s.isascii():
+        return s.lower()
+    return "".join("i" if c == "\u0130" else c.lower() for c in s)
+
+
+def go_trim_space(s: str) -> str:
+    """Go's strings.TrimSpace (unicode.IsSpace on both ends)."""
+    i, j = 0, len(s)
+    while i < j and is_space(s[i]):
+        i += 1
+    while j > i and is_space(s[j - 1]):
+        j -= 1
+    return s[i:j]
+
+
+def _go_split(s: str, limit: int = 0) -> list[str]:
+    """Go's reWhitespace.Split(s, n); callers pass strings with no leading whitespace."""
+    return _GO_WHITESPACE.split(s, maxsplit=max(limit - 1, 0))
+
+
+_QUOTE_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}
+
+
+def go_quote(s: str) -> str:
+    """Go's strconv.Quote. Undecodable bytes carried as surrogate escapes come out as \\xNN, as in Go."""
+    out = ['"']
+    for c in s:
+        o = ord(c)
+        if c == '"' or c == "\\":
+            out.append("\\" + c)
+        elif c.isprintable():  # Go's IsPrint: categories L, M, N, P, S and the ASCII space
+            out.append(c)
+        elif c in _QUOTE_ESCAPES:
+            out.append(_QUOTE_ESCAPES[c])
+        elif o < 0x20 or o == 0x7F:
+            out.append(f"\\x{o:02x}")
+        elif 0xDC80 <= o <= 0xDCFF:
+            out.append(f"\\x{o - 0xDC00:02x}")
+        elif 0xD800 <= o <= 0xDFFF:
+            out.append("\\ufffd")
+        elif o < 0x10000:
+            out.append(f"\\u{o:04x}")
+        else:
+            out.append(f"\\U{o:08x}")
+    out.append('"')
+    return "".join(out)
+
+
+# --- argument readers (line_parsers.go) ----------------------------------------------------------
+
+
+def parse_words(rest: str, escape: str) -> list[str]:
+    """BuildKit's parseWords: split on whitespace outside quotes; quotes and escapes stay in the words."""
+    words: list[str] = []
+    in_spaces, in_word, in_quote = 0, 1, 2
+    phase = in_spaces
+    quote = ""
+    blank_ok = False
+    word: list[str] = []
+    n = len(rest)
+    pos = 0
+    while True:
+        if phase == in_spaces:
+            if pos == n:
+                break
+            if is_space(rest[pos]):
+                pos += 1
+                continue
+            phase = in_word
+        if pos == n:
+            if blank_ok or word:
+                words.append("".join(word))
+            break
+        ch = rest[pos]
+        if phase == in_word:
+            if is_space(ch):
+                phase = in_spaces
+                if blank_ok or word:
+                    words.append("".join(word))
+                word = []
+                blank_ok = False
+                pos += 1
+                continue
+            if ch in "'\"":
+                quote = ch
+                blank_ok = True
+                phase = in_quote
+            if ch == escape:
+                if pos + 1 == n:
+                    pos += 1  # an escape at the very end is dropped
+                    continue
+                # unquoted, the escape and the character after it are both kept, even a quote
+                word.append(ch)
+                pos += 1
+                ch = rest[pos]
+            word.append(ch)
+            pos += 1
+            continue
+        # in_quote
+        if ch == quote:
+            phase = in_word
+        if ch == escape and quote != "'":  # nothing escapes inside single quotes
+            if pos + 1 == n:
+                phase = in_word
+                pos += 1
+                continue
+            word.append(ch)
+            pos += 1
+            ch = rest[pos]
+        word.append(ch)
+        pos += 1
+    return words
+
+
+class _NotStringArray(Exception):
+    pass
+
+
+_NOT_STRING_ARRAY = "when using JSON array syntax, arrays must be comprised of strings only"
+
+
+def _go_number(s: str) -> float:
+    # encoding/json decodes numbers into float64 and fails when ParseFloat overflows
+    value = float(s)
+    if math.isinf(value) or not s.isascii():
+        raise ValueError(s)
+    return value
+
+
+def _reject_constant(name: str) -> object:
+    raise ValueError(name)  # NaN / Infinity are not JSON to Go
+
+
+_DECODER = json.JSONDecoder(parse_float=_go_number, parse_int=_go_number, parse_constant=_reject_constant)
+
+
+def parse_json(rest: str, trailing_data: bool = False) -> list[str] | None:
+    """BuildKit's parseJSON: the array's strings, or None when `rest` is not a JSON array.
+
+    Raises _NotStringArray for a valid array holding something other than strings. With
+    `trailing_data`, text after the closing bracket is ignored, as BuildKit did before v0.15
+    (moby/buildkit#5107 switched json.Decoder for json.Unmarshal); the `dockerfile` oracle is v0.12.
+    """
+    i = 0
+    while i < len(rest) and is_space(rest[i]):
+        i += 1
+    rest = rest[i:]
+    if not rest.startswith("["):
+        return None
+    try:
+        if trailing_data:
+            value, _end = _DECODER.raw_decode(rest)
+        else:
+            value = _DECODER.decode(rest)
+    except ValueError:
+        return None
+    if not isinstance(value, list):
+        return None
+    if not all(isinstance(v, str) for v in value):
+        raise _NotStringArray()
+    # Go turns unpaired surrogate escapes into U+FFFD; Python keeps them
+    return [_SURROGATE.sub("\ufffd", v) for v in value]
+
+
+@dataclass
+class _Args:
+    next: list[str | Node]
+    json: bool = False
+    pairs: bool = False
+
+
+def _maybe_json(rest: str, trailing: bool) -> _Args:
+    if rest == "":
+        return _Args([])
+    values = parse_json(rest, trailing)
+    if values is not None:
+        return _Args(list(values), json=True)
+    return _Args([rest])
+
+
+def _maybe_json_to_list(rest: str, trailing: bool) -> _Args:
+    values = parse_json(rest, trailing)
+    if values is not None:
+        return _Args(list(values), json=True)
+    return _strings_whitespace_delimited(rest)
+
+
+def _strings_whitespace_delimited(rest: str) -> _Args:
+    if rest == "":
+        return _Args([])
+    return _Args(list(_go_split(rest)))
+
+
+def _string(rest: str) -> _Args:
+    return _Args([rest] if rest else [])
+
+
+def _name_val(rest: str, key: str, escape: str) -> _Args:
+    words = parse_words(rest, escape)
+    if not words:
+        return _Args([])
+    if "=" not in words[0]:
+        # legacy `ENV name value`: the value is the raw rest of the line, quotes and all
+        parts = _go_split(rest, 2)
+        if len(parts) < 2:
+            raise _ArgError(f"{key} must have two arguments")
+        return _Args([parts[0], parts[1], ""], pairs=True)
+    out: list[str | Node] = []
+    for word in words:
+        if "=" not in word:
+            raise _ArgError(f"Syntax error - can't find = in {go_quote(word)}. Must be of the form: name=value")
+        k, _, v = word.partition("=")
+        out += [k, v, "="]
+    return _Args(out, pairs=True)
+
+
+def _name_or_name_val(rest: str, escape: str) -> _Args:
+    return _Args(list(parse_words(rest, escape)))
+
+
+def _health_config(rest: str, trailing: bool) -> _Args:
+    # BuildKit walks bytes here, so the 0x85/0xA0 continuation bytes of a UTF-8 character end the word
+    raw = rest.encode("utf-8", "surrogateescape")
+    sep = 0
+    while sep < len(raw) and not is_space(chr(raw[sep])):
+        sep += 1
+    nxt = sep
+    while nxt < len(raw) and is_space(chr(raw[nxt])):
+        nxt += 1
+    if sep == 0:
+        return _Args([])
+    typ = raw[:sep].decode("utf-8", "surrogateescape")
+    cmd = _maybe_json(raw[nxt:].decode("utf-8", "surrogateescape"), trailing)
+    return _Args([typ, *cmd.next], json=cmd.json)
+
+
+class _ArgError(Exception):
+    pass
+
+
+_JSON_OR_SHELL = {"run", "cmd", "entrypoint", "shell"}
+_JSON_OR_LIST = {"add", "copy", "volume"}
+_WORD_LIST = {"from", "expose"}
+_STRING = {"maintainer", "user", "workdir", "stopsignal"}
+
+
+def split_command(line: str) -> tuple[str, list[str], str]:
+    """BuildKit's splitCommand: keyword as written, builder flags, trimmed arguments."""
+    parts = _go_split(go_trim_space(line), 2)
+    cmd = parts[0]
+    flags: list[str] = []
+    args = ""
+    if len(parts) == 2:
+        start, words = extract_builder_flags(parts[1])
+        flags = [w.value for w in words]
+        args = parts[1][start:]
+    return cmd, flags, go_trim_space(args)
+
+
+def _node(line: str, escape: str, trailing: bool) -> Node:
+    cmd, flags, rest = split_command(line)
+    kind = go_lower(cmd)
+    if kind in _JSON_OR_SHELL:
+        args = _maybe_json(rest, trailing)
+    elif kind in _JSON_OR_LIST:
+        args = _maybe_json_to_list(rest, trailing)
+    elif kind in ("env", "label"):
+        args = _name_val(rest, kind.upper(), escape)
+    elif kind == "arg":
+        args = _name_or_name_val(rest, escape)
+    elif kind in _WORD_LIST:
+        args = _strings_whitespace_delimited(rest)
+    elif kind in _STRING:
+        args = _string(rest)
+    elif kind == "healthcheck":
+        args = _health_config(rest, trailing)
+    elif kind == "onbuild":
+        args = _Args([_node(rest, escape, trailing)] if rest else [])
+    else:
+        # unknown instructions parse, with their arguments dropped (BuildKit's parseIgnore leaves one empty value)
+        args = _Args([""])
+    return Node(value=cmd, flags=flags, next=args.next, json=args.json, pairs=args.pairs)
+
+
+def parse_node(logical: str, escape: str = "\\", *, line: int = 0, json_trailing_data: bool = False) -> Node:
+    """The node BuildKit builds from an instruction's joined line (newNodeFromLine).
+
+    Raises ParseError(line, reason) where BuildKit rejects the arguments: ENV/LABEL without a value or
+    with a word lacking `=`, and a JSON array holding non-strings. Invalid JSON is not an error: it is
+    read as shell form (or as a word list for ADD/COPY/VOLUME). `json_trailing_data` reproduces BuildKit
+    before v0.15, which accepted `RUN ["a"] junk` as exec form.
+    """
+    try:
+        return _node(logical, escape, json_trailing_data)
+    except _NotStringArray:
+        raise ParseError(line, _NOT_STRING_ARRAY) from None
+    except _ArgError as e:
+        raise ParseError(line, str(e)) from None
+
+
+def dump_node(node: Node) -> str:
+    """BuildKit's Node.Dump() for one instruction: `run "echo hi"`, `copy ["--from=a"] "x" "/"`."""
+    out = go_lower(node.value)
+    if node.flags:
+        out += " [" + " ".join(go_quote(f) for f in node.flags) + "]"
+    for item in node.next:
+        if isinstance(item, Node):
+            out += " (" + dump_node(item) + ")"
+        else:
+            out += " " + go_quote(item)
+    return go_trim_space(out)
+
+
+def dump(nodes: list[Node]) -> str:
+    """A whole file's AST as BuildKit's parser tests print it (the `result` files), final newline included."""
+    return go_trim_space("".join("(" + dump_node(n) + ")\n" for n in nodes)) + "\n"
