@@ -92,7 +92,7 @@ def select_rules(select: Iterable[str] = ("ALL",), ignore: Iterable[str] = ()) -
     sel = [t for t in select if t.strip()]
     ign = [t for t in ignore if t.strip()]
     for token in [*sel, *ign]:
-        if not any(_matches(r, token) for r in rules):
+        if token.strip().upper() != "ALL" and not any(_matches(r, token) for r in rules):
             raise UnknownRuleError(f"unknown rule {token.strip()!r}")
     return [r for r in rules if any(_matches(r, t) for t in sel) and not any(_matches(r, t) for t in ign)]
 

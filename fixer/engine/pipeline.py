@@ -1,0 +1,147 @@
+"""The fix pipeline: run the rules, apply non-overlapping fixes, re-parse, repeat to a fixed point."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from fixer.engine.finding import Applicability, Edit, Finding, Fix
+from fixer.engine.rules import Rule, RuleContext
+from fixer.engine.suppression import suppress
+from fixer.syntax import Dockerfile, ParseError, parse
+
+MAX_PASSES = 16
+
+
+class FixedPointError(RuntimeError):
+    """The fixes did not settle: a rule keeps changing its own output. Always a dockfix bug."""
+
+
+@dataclass
+class Result:
+    source: str
+    output: str
+    findings: list[Finding]  # fixed ones (fixed=True) then those left, ordered by position
+    passes: int = 0
+    dropped: list[Finding] = field(default_factory=list)  # fixes whose output did not parse
+
+    @property
+    def changed(self) -> bool:
+        return self.output != self.source
+
+    @property
+    def remaining(self) -> list[Finding]:
+        return [f for f in self.findings if not f.fixed]
+
+
+def check(df: Dockerfile, rules: Sequence[Rule], ctx: RuleContext) -> list[Finding]:
+    findings: list[Finding] = []
+    for r in rules:
+        ctx.rule = r
+        findings.extend(r.check(df, ctx))
+    ctx.rule = None
+    return suppress(df, findings)
+
+
+def apply_edits(text: str, edits: Sequence[Edit]) -> str:
+    out = []
+    pos = 0
+    for e in sorted(edits, key=lambda e: (e.start, e.end)):
+        out.append(text[pos : e.start])
+        out.append(e.text)
+        pos = e.end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    # closed intervals: two inserts at one offset conflict too, since their order would be arbitrary
+    return a[0] <= b[1] and b[0] <= a[1]
+
+
+def _signature(f: Finding) -> tuple[str, tuple[Edit, ...]]:
+    assert f.fix is not None
+    return f.code, f.fix.edits
+
+
+Allow = Callable[[Finding], bool]
+
+
+def safe_only(f: Finding) -> bool:
+    return f.fix is not None and f.fix.applicability is Applicability.SAFE
+
+
+def fix_text(
+    text: str,
+    rules: Sequence[Rule],
+    ctx: RuleContext | None = None,
+    allow: Allow = safe_only,
+    max_passes: int = MAX_PASSES,
+) -> Result:
+    """Fix `text` to a fixed point. Raises ParseError when the input itself does not parse."""
+    ctx = ctx or RuleContext()
+    df = parse(text)
+    fixed: list[Finding] = []
+    dropped: list[Finding] = []
+    bad: set[tuple[str, tuple[Edit, ...]]] = set()
+    seen = {text}
+    for passes in range(1, max_passes + 1):
+        findings = check(df, rules, ctx)
+        candidates = [f for f in findings if f.fix is not None and allow(f) and _signature(f) not in bad]
+        chosen: list[Finding] = []
+        spans: list[tuple[int, int]] = []
+        for f in candidates:
+            assert f.fix is not None
+            span = f.fix.span()
+            if any(_overlaps(span, s) for s in spans):
+                continue
+            chosen.append(f)
+            spans.append(span)
+        if not chosen:
+            return Result(text, df.text, sorted([*fixed, *findings], key=_order), passes, dropped)
+        new_df, applied = _apply(df.text, chosen, bad, dropped)
+        if new_df is None:
+            continue  # every chosen fix broke the file; they are now excluded, look again
+        for f in applied:
+            f.fixed = True
+            fixed.append(f)
+        if new_df.text in seen:
+            raise FixedPointError(f"fixes cycle back to an earlier text after {passes} passes")
+        seen.add(new_df.text)
+        df = new_df
+    raise FixedPointError(f"fixes did not settle in {max_passes} passes")
+
+
+def _edits(fs: list[Finding]) -> list[Edit]:
+    return [e for f in fs for e in (f.fix or Fix(())).edits]
+
+
+def _apply(
+    text: str, chosen: list[Finding], bad: set[tuple[str, tuple[Edit, ...]]], dropped: list[Finding]
+) -> tuple[Dockerfile | None, list[Finding]]:
+    """The re-parsed text with the chosen fixes applied, and the fixes that made it in."""
+    try:
+        return parse(apply_edits(text, _edits(chosen))), chosen
+    except ParseError:
+        pass
+    # find the culprits one by one; a fix that breaks the file is dropped and reported, never written
+    good: list[Finding] = []
+    for f in chosen:
+        assert f.fix is not None
+        try:
+            parse(apply_edits(text, f.fix.edits))
+            good.append(f)
+        except ParseError:
+            bad.add(_signature(f))
+            dropped.append(f)
+    if not good:
+        return None, []
+    try:
+        return parse(apply_edits(text, _edits(good))), good
+    except ParseError:
+        # each parses alone but not together: take the first, the others come back in the next pass
+        return parse(apply_edits(text, _edits(good[:1]))), good[:1]
+
+
+def _order(f: Finding) -> tuple[int, int, str]:
+    return f.line, f.column, f.code
