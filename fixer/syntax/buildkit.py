@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 
 from fixer.syntax.errors import ParseError
-from fixer.syntax.tree import Heredoc
+from fixer.syntax.tree import Heredoc, Instruction
 from fixer.syntax.words import extract_builder_flags, is_space
 
 # Go's regexps `[\t\v\f\r ]+`: BuildKit's reWhitespace and tokenWhitespace (no "\n", no Unicode spaces)
@@ -389,3 +389,11 @@ def dump_node(node: Node) -> str:
 def dump(nodes: list[Node]) -> str:
     """A whole file's AST as BuildKit's parser tests print it (the `result` files), final newline included."""
     return go_trim_space("".join("(" + dump_node(n) + ")\n" for n in nodes)) + "\n"
+
+
+def node_of(instr: Instruction, escape: str, *, json_trailing_data: bool = False) -> Node:
+    """The BuildKit node of a parsed instruction, heredoc bodies attached as BuildKit attaches them."""
+    node = parse_node(instr.logical, escape, line=instr.start_line, json_trailing_data=json_trailing_data)
+    carrier = instr.sub if instr.sub is not None else instr
+    node.heredocs = list(carrier.heredocs)
+    return node
