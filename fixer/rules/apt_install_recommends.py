@@ -1,0 +1,26 @@
+"""DF012 `apt-install-recommends` (being written, issue 3)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from fixer.engine.finding import Finding
+from fixer.engine.rules import RuleContext, rule
+from fixer.syntax import Dockerfile
+
+
+@rule("DF012", "apt-install-recommends", hadolint=('DL3015',))
+def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
+    """## What it does
+    Placeholder while the rule is written.
+
+    ## Why is this bad?
+    -
+
+    ## Example
+    -
+
+    ## Fix safety
+    -
+    """
+    return iter(())

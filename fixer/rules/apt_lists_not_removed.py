@@ -1,0 +1,26 @@
+"""DF003 `apt-lists-not-removed` (being written, issue 3)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from fixer.engine.finding import Finding
+from fixer.engine.rules import RuleContext, rule
+from fixer.syntax import Dockerfile
+
+
+@rule("DF003", "apt-lists-not-removed", hadolint=('DL3009',))
+def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
+    """## What it does
+    Placeholder while the rule is written.
+
+    ## Why is this bad?
+    -
+
+    ## Example
+    -
+
+    ## Fix safety
+    -
+    """
+    return iter(())
