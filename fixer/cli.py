@@ -138,15 +138,20 @@ def _inputs(paths: list[str]) -> list[tuple[str, Path | None]]:
             out.append(("-", None))
             continue
         path = Path(p)
-        if path.is_dir():
-            found = list(discover(path))
-            if not found:
-                out.append((f"{p}: no Dockerfiles found", None))
-            out.extend((str(f), f) for f in found)
-        elif path.exists() or path.is_symlink():
-            out.append((p, path))
-        else:
-            out.append((f"{p}: no such file or directory", None))
+        try:
+            if path.is_dir():
+                found = list(discover(path))
+                if not found:
+                    out.append((f"{p}: no Dockerfiles found", None))
+                out.extend((str(f), f) for f in found)
+            elif path.exists() or path.is_symlink():
+                out.append((p, path))
+            else:
+                out.append((f"{p}: no such file or directory", None))
+        except PermissionError:
+            out.append((f"{p}: permission denied", None))
+        except OSError as e:
+            out.append((f"{p}: cannot read ({e.strerror})", None))
     return out
 
 

@@ -129,6 +129,9 @@ class Instruction:
     def text(self, df: Dockerfile) -> str:
         return df.text[self.full_start : self.end]
 
+    def __str__(self) -> str:
+        return "".join(str(ln) for ln in self.comments) + "".join(str(ln) for ln in self.lines)
+
 
 @dataclass(eq=False)
 class Stage:
@@ -169,14 +172,7 @@ class Dockerfile:
 
     def __str__(self) -> str:
         # rebuild from the nodes, not from `text`: the round-trip tests prove the partition is complete
-        out = ["\ufeff" if self.bom else ""]
-        for node in self.nodes:
-            if isinstance(node, Instruction):
-                out.extend(str(ln) for ln in node.comments)
-                out.extend(str(ln) for ln in node.lines)
-            else:
-                out.append(str(node))
-        return "".join(out)
+        return ("\ufeff" if self.bom else "") + "".join(str(node) for node in self.nodes)
 
     def line_at(self, offset: int) -> Line:
         i = bisect.bisect_right(self._line_starts, offset) - 1

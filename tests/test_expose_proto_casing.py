@@ -1,0 +1,17 @@
+from pathlib import Path
+
+import pytest
+
+from tests.fixture_pairs import check_keep, check_pair, keeps, pairs
+
+RULE = "expose-proto-casing"
+
+
+@pytest.mark.parametrize("src,expected", pairs(RULE))
+def test_fixes(src: Path, expected: Path) -> None:
+    check_pair(src, expected, RULE)
+
+
+@pytest.mark.parametrize("src", keeps(RULE))
+def test_keeps(src: Path) -> None:
+    check_keep(src, RULE)
