@@ -1,0 +1,1 @@
+"""Shell script analysis shared by the rules that read RUN instructions."""
