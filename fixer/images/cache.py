@@ -1,0 +1,118 @@
+"""Resolved references kept on disk between runs, with a time to live.
+
+One JSON file in the user cache directory (`DOCKFIX_CACHE_DIR` overrides it), rewritten atomically
+and merged with what other processes wrote meanwhile, so parallel runs (pre-commit) lose nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TTL = 6 * 3600.0
+_FILE = "images.json"
+_VERSION = 1
+
+
+def default_dir() -> Path:
+    env = os.environ.get("DOCKFIX_CACHE_DIR")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("dockfix", appauthor=False))
+
+
+@dataclass(frozen=True)
+class Entry:
+    digest: str  # the floating tag's manifest (index) digest
+    tag: str | None  # the most specific version tag with that digest; None: none shares it
+    at: float  # when the registry said so (epoch seconds)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"digest": self.digest, "tag": self.tag, "at": self.at}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Entry | None:
+        if not isinstance(data, dict):
+            return None
+        digest, tag, at = data.get("digest"), data.get("tag"), data.get("at")
+        if not isinstance(digest, str) or not (tag is None or isinstance(tag, str)):
+            return None
+        if not isinstance(at, (int, float)):
+            return None
+        return cls(digest, tag, float(at))
+
+
+class Cache:
+    def __init__(self, directory: Path | None = None, ttl: float = DEFAULT_TTL) -> None:
+        self.path = (directory or default_dir()) / _FILE
+        self.ttl = ttl
+        self._entries: dict[str, Entry] | None = None
+        self._lock = threading.Lock()
+
+    def _read(self) -> dict[str, Entry]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError):
+            log.warning("ignoring unreadable image cache %s", self.path)
+            return {}
+        if not isinstance(data, dict) or data.get("version") != _VERSION:
+            return {}
+        raw = data.get("entries")
+        out: dict[str, Entry] = {}
+        if isinstance(raw, dict):
+            for k, v in raw.items():
+                e = Entry.from_json(v)
+                if e is not None:
+                    out[str(k)] = e
+        return out
+
+    def lookup(self, key: str, now: float | None = None) -> tuple[Entry | None, bool]:
+        """(entry, expired) for `key`; (None, False) when it was never cached."""
+        with self._lock:
+            if self._entries is None:
+                self._entries = self._read()
+            e = self._entries.get(key)
+        if e is None:
+            return None, False
+        t = time.time() if now is None else now
+        return e, not (0 <= t - e.at <= self.ttl)
+
+    def get(self, key: str) -> Entry | None:
+        e, expired = self.lookup(key)
+        return None if expired else e
+
+    def put(self, key: str, entry: Entry) -> None:
+        with self._lock:
+            merged = self._read()
+            merged[key] = entry
+            self._entries = merged
+            try:
+                self._write(merged)
+            except OSError as err:
+                # a read-only or full cache dir costs a re-lookup next run, nothing more
+                log.warning("could not write image cache %s: %s", self.path, err.strerror or type(err).__name__)
+
+    def _write(self, entries: dict[str, Entry]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        payload = {"version": _VERSION, "entries": {k: e.to_json() for k, e in sorted(entries.items())}}
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".images.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(payload, f, indent=1)
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise

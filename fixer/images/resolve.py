@@ -1,0 +1,241 @@
+"""Resolve floating image references to the version tag (and index digest) they name today.
+
+A lookup HEADs the floating tag's manifest for its digest, lists the repository's tags, and HEADs
+the version tags of the same variant family until one has that digest. It never guesses: when no
+version tag shares the digest, or anything fails, the result carries a reason instead of a pin.
+Each distinct reference is looked up once per run; lookups run on a bounded thread pool.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from fixer.images.cache import DEFAULT_TTL, Cache, Entry
+from fixer.images.credentials import CredentialStore
+from fixer.images.errors import ResolveError
+from fixer.images.reference import Reference
+from fixer.images.tags import candidates
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    from fixer.images.registry import RegistryClient
+
+PinMode = Literal["tag", "digest"]
+
+
+@dataclass(frozen=True)
+class ResolverOptions:
+    pin: PinMode = "tag"  # write `python:3.13.1`, or `python:3.13.1@sha256:<index digest>`
+    offline: bool = False  # the cache only, no network
+    no_cache: bool = False  # ignore cached results (fresh ones are still written)
+    timeout: float = 30.0  # seconds for one reference's whole lookup, retries included
+    connect_timeout: float = 5.0
+    insecure_registries: tuple[str, ...] = ()  # hosts (host[:port]) plain HTTP may be used for
+    # registry host -> URL answering for it (a Docker Hub mirror); keys are canonical hosts (`docker.io`)
+    mirrors: Mapping[str, str] = field(default_factory=dict)
+    cache_dir: Path | None = None
+    cache_ttl: float = DEFAULT_TTL
+    concurrency: int = 8
+    retries: int = 2
+    max_candidates: int = 64  # version tags HEADed per lookup before giving up
+    tags_page_size: int | None = None
+    docker_config: Path | None = None  # a directory holding config.json; default $DOCKER_CONFIG or ~/.docker
+
+
+@dataclass(frozen=True)
+class Resolution:
+    reference: Reference
+    digest: str | None = None  # the floating tag's manifest digest
+    tag: str | None = None  # the most specific version tag sharing it
+    reason: str | None = None  # why there is no pin
+    cached: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.tag is not None and self.digest is not None
+
+    def pinned(self, pin: PinMode) -> str | None:
+        """The reference as written, pinned; None when unresolved."""
+        if not self.ok:
+            return None
+        return self.reference.render(self.tag, self.digest if pin == "digest" else None)
+
+
+class Resolver:
+    """What DF001 asks through `ctx.resolver`. Created once per run by `make_resolver`."""
+
+    def __init__(self, options: ResolverOptions | None = None, client: RegistryClient | None = None) -> None:
+        self.options = options or ResolverOptions()
+        self._client = client
+        self._credentials = CredentialStore(self.options.docker_config)
+        self._cache = Cache(self.options.cache_dir, self.options.cache_ttl)
+        self._futures: dict[str, Future[Resolution]] = {}
+        self._pool: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+        self.lookups: Counter[str] = Counter()  # network / cache / offline-miss, for reports and tests
+
+    @property
+    def pin(self) -> PinMode:
+        return self.options.pin
+
+    @property
+    def stats(self) -> Counter[str]:
+        """Requests sent, by method; empty when nothing went over the network."""
+        return Counter(self._client.stats) if self._client is not None else Counter()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+        if self._client is not None:
+            self._client.close()
+
+    def __enter__(self) -> Resolver:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def prefetch(self, refs: Iterable[Reference]) -> None:
+        """Start lookups without waiting (the CLI can pass every file's references up front)."""
+        for ref in refs:
+            self._submit(ref)
+
+    def resolve_all(self, refs: Iterable[Reference]) -> list[Resolution]:
+        futures = [self._submit(ref) for ref in refs]
+        return [self._result(ref, f) for ref, f in futures]
+
+    def resolve(self, ref: Reference) -> Resolution:
+        return self.resolve_all([ref])[0]
+
+    def _submit(self, ref: Reference) -> tuple[Reference, Future[Resolution]]:
+        with self._lock:
+            fut = self._futures.get(ref.key)
+            if fut is None:
+                if self._pool is None:
+                    from concurrent.futures import ThreadPoolExecutor
+
+                    self._pool = ThreadPoolExecutor(max(1, self.options.concurrency), thread_name_prefix="dockfix-resolve")
+                fut = self._pool.submit(self._lookup, ref)
+                self._futures[ref.key] = fut
+        return ref, fut
+
+    def _result(self, ref: Reference, fut: Future[Resolution]) -> Resolution:
+        try:
+            res = fut.result()
+        except Exception as err:  # noqa: BLE001 - a lookup must never fail the run
+            res = Resolution(ref, reason=f"internal error ({type(err).__name__})")
+        # the same key may have been asked for with another spelling: answer in this one's
+        return res if res.reference == ref else Resolution(ref, res.digest, res.tag, res.reason, res.cached)
+
+    def _redact(self, text: str) -> str:
+        secrets = set(self._credentials.secrets)
+        if self._client is not None:
+            secrets |= self._client.tokens
+        for s in sorted(secrets, key=len, reverse=True):
+            if len(s) >= 4:
+                text = text.replace(s, "***")
+        return text
+
+    def _lookup(self, ref: Reference) -> Resolution:
+        opts = self.options
+        if not opts.no_cache:
+            entry, expired = self._cache.lookup(ref.key)
+            if entry is not None and not expired:
+                self._count("cache")
+                return self._from_entry(ref, entry, cached=True)
+            if opts.offline:
+                self._count("offline-miss")
+                why = "cached lookup expired" if entry is not None else "not in the cache"
+                return Resolution(ref, reason=f"offline and {why}")
+        if opts.offline:
+            self._count("offline-miss")
+            return Resolution(ref, reason="offline and the cache is bypassed (--no-cache)")
+        self._count("network")
+        try:
+            entry = self._ask_registry(ref)
+        except ResolveError as err:
+            return Resolution(ref, reason=self._redact(str(err)))
+        self._cache.put(ref.key, entry)
+        return self._from_entry(ref, entry, cached=False)
+
+    def _count(self, what: str) -> None:
+        with self._lock:
+            self.lookups[what] += 1
+
+    @staticmethod
+    def _from_entry(ref: Reference, entry: Entry, cached: bool) -> Resolution:
+        if entry.tag is None:
+            reason = f"no version tag shares the digest of `{ref.effective_tag}` ({entry.digest[:19]}…)"
+            return Resolution(ref, digest=entry.digest, reason=reason, cached=cached)
+        return Resolution(ref, digest=entry.digest, tag=entry.tag, cached=cached)
+
+    def _client_or_new(self) -> RegistryClient:
+        with self._lock:
+            if self._client is None:
+                # httpx is imported here, on the first lookup that needs the network
+                from fixer.images.registry import RegistryClient
+
+                self._client = RegistryClient(
+                    self._credentials, connect_timeout=self.options.connect_timeout, retries=self.options.retries
+                )
+            return self._client
+
+    def _ask_registry(self, ref: Reference) -> Entry:
+        from fixer.images.registry import endpoint_for
+
+        opts = self.options
+        client = self._client_or_new()
+        deadline = time.monotonic() + opts.timeout
+        insecure = frozenset(h.lower() for h in opts.insecure_registries)
+        mirror = opts.mirrors.get(ref.registry)
+        endpoint = endpoint_for(ref.endpoint_host, insecure=insecure, mirror=mirror, credential_host=ref.registry)
+        tag = ref.effective_tag
+        digest = client.manifest_digest(endpoint, ref.repository, tag, deadline)
+        if digest is None:
+            raise ResolveError(f"{ref.repository}:{tag} not found on {endpoint.host}")
+        tags = client.list_tags(endpoint, ref.repository, deadline, opts.tags_page_size)
+        found: str | None = None
+        for cand in candidates(tags, tag)[: opts.max_candidates]:
+            if client.manifest_digest(endpoint, ref.repository, cand, deadline) == digest:
+                found = cand
+                break
+        return Entry(digest=digest, tag=found, at=time.time())
+
+
+def make_resolver(options: ResolverOptions | Mapping[str, Any] | None = None) -> Resolver:
+    """The resolver the command line puts in `RuleContext.resolver`; close() it at the end of the run.
+
+    `options` may be a mapping with ResolverOptions' field names (the CLI's and the config's DF001
+    options); unknown keys are ignored, so other DF001 options can share the table.
+    """
+    if options is None or isinstance(options, ResolverOptions):
+        return Resolver(options)
+    return Resolver(options_from(options))
+
+
+def options_from(raw: Mapping[str, Any]) -> ResolverOptions:
+    known = {f.name for f in fields(ResolverOptions)}
+    kw: dict[str, Any] = {k: v for k, v in raw.items() if k in known and v is not None}
+    if kw.get("pin") not in (None, "tag", "digest"):
+        raise ValueError(f"pin must be 'tag' or 'digest', not {kw['pin']!r}")
+    for k in ("timeout", "connect_timeout", "cache_ttl"):
+        if k in kw:
+            kw[k] = float(kw[k])
+    for k in ("concurrency", "retries", "max_candidates"):
+        if k in kw:
+            kw[k] = int(kw[k])
+    if isinstance(kw.get("insecure_registries"), str):
+        kw["insecure_registries"] = (kw["insecure_registries"],)
+    if "insecure_registries" in kw:
+        kw["insecure_registries"] = tuple(str(h) for h in kw["insecure_registries"])
+    for k in ("cache_dir", "docker_config"):
+        if k in kw:
+            kw[k] = Path(kw[k])
+    return ResolverOptions(**kw)
