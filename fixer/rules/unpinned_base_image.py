@@ -1,0 +1,253 @@
+"""DF001: pin untagged and `:latest` images to the version tag the registry says they are today."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from fixer.engine.finding import Edit, Finding, Fix
+from fixer.engine.rules import RuleContext, rule
+from fixer.images.reference import InvalidReferenceError, Reference, parse_reference
+
+if TYPE_CHECKING:
+    from fixer.images.resolve import Resolution, Resolver
+    from fixer.syntax import Dockerfile, Instruction
+
+_VARIABLE = re.compile(r"\$(?:(\w+)|\{(\w+)\})")
+_MOUNT_FROM = re.compile(r"(?:^|,)from=", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A floating image reference in the file and where its text is."""
+
+    ref: Reference
+    text: str  # as written
+    start: int | None  # file offsets of `text`; None when it cannot be edited in one piece
+    end: int | None
+    instruction: Instruction  # the instruction that uses the image (where the finding is reported)
+    at: int  # offset to report at
+    arg: str | None = None  # the ARG whose default this is (FROM ${ARG})
+
+
+def _floating(text: str) -> Reference | None:
+    """The reference when `text` is an image whose tag floats: untagged or `latest`, no digest."""
+    if "$" in text or text.lower() == "scratch":
+        return None
+    try:
+        ref = parse_reference(text)
+    except InvalidReferenceError:
+        return None  # the builder will reject it; nothing to pin
+    if ref.digest is not None or ref.tag not in (None, "latest"):
+        return None
+    return ref
+
+
+def _span(instr: Instruction, lstart: int, text: str) -> tuple[int | None, int | None]:
+    """File span of `text` at `lstart` in the logical line, if it is contiguous in the file."""
+    if not text or instr.logical[lstart : lstart + len(text)] != text:
+        return None, None
+    start = instr.file_offset(lstart)
+    end = instr.file_offset(lstart + len(text) - 1) + 1
+    return (start, end) if end - start == len(text) else (None, None)
+
+
+def _words(s: str, base: int) -> Iterator[tuple[int, str]]:
+    """(index, word) of the whitespace-separated words of `s`, quotes kept, `base` added to indexes."""
+    i, n = 0, len(s)
+    while i < n:
+        while i < n and s[i].isspace():
+            i += 1
+        if i >= n:
+            return
+        j = i
+        while j < n and not s[j].isspace():
+            if s[j] in "'\"":
+                close = s.find(s[j], j + 1)
+                j = n if close < 0 else close + 1
+            elif s[j] == "\\":
+                j += 2
+            else:
+                j += 1
+        yield base + i, s[i:j]
+        i = j
+
+
+def _arg_default(instr: Instruction, name: str) -> tuple[bool, int, str] | None:
+    """Whether ARG `instr` declares `name`: (literal, logical index, default) or None if it does not.
+
+    A default is literal when it holds no variable, escape or inner quote; quotes around it are kept
+    in the file and the index points inside them.
+    """
+    found: tuple[bool, int, str] | None = None
+    for idx, word in _words(instr.args, instr.args_start):
+        key, eq, value = word.partition("=")
+        if key != name:
+            continue
+        if not eq:
+            found = (False, idx, "")
+            continue
+        vstart = idx + len(key) + 1
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value, vstart = value[1:-1], vstart + 1
+        literal = bool(value) and not any(c in value for c in "$\\'\"")
+        found = (literal, vstart, value)
+    return found
+
+
+def _from_arg(df: Dockerfile, instr: Instruction, name: str) -> Target | None:
+    """The target for `FROM ${name}`: the literal default of the last global ARG declaring it."""
+    decl: tuple[Instruction, tuple[bool, int, str]] | None = None
+    for other in df.instructions:
+        if other.index >= instr.index:
+            break
+        if other.stage is None and other.cmd == "ARG":
+            d = _arg_default(other, name)
+            if d is not None:
+                decl = (other, d)
+    if decl is None:
+        return None
+    arg, (literal, lstart, value) = decl
+    ref = _floating(value) if literal else None
+    if ref is None:
+        return None
+    start, end = _span(arg, lstart, value)
+    return Target(ref, value, start, end, instr, instr.args_offset, arg=name)
+
+
+def _stage_names(df: Dockerfile) -> set[str]:
+    return {st.name.lower() for st in df.stages if st.name}
+
+
+def targets(df: Dockerfile) -> list[Target]:
+    """Every floating image reference DF001 looks at, in file order (ARG defaults once)."""
+    out: list[Target] = []
+    names = _stage_names(df)
+    seen_args: set[tuple[int, int]] = set()
+    for instr in df.instructions:
+        if instr.cmd == "FROM" and instr.stage is not None:
+            words = instr.args.split()
+            if not words:
+                continue
+            text = words[0]
+            # only earlier stages are stages for FROM; a later or own name is still an image here
+            if df.stage_named(text, before=instr.stage.index) is not None:
+                continue
+            m = _VARIABLE.fullmatch(text)
+            if m is not None:
+                t = _from_arg(df, instr, m[1] or m[2])
+                if t is not None and t.start is not None:
+                    key = (t.start, t.end or 0)
+                    if key in seen_args:
+                        continue
+                    seen_args.add(key)
+                if t is not None:
+                    out.append(t)
+                continue
+            ref = _floating(text)
+            if ref is not None:
+                start, end = _span(instr, instr.args_start, text)
+                out.append(Target(ref, text, start, end, instr, instr.args_offset))
+        elif instr.cmd in ("COPY", "RUN"):
+            out.extend(_flag_targets(instr, names))
+    return out
+
+
+def _flag_targets(instr: Instruction, stage_names: set[str]) -> Iterator[Target]:
+    """`COPY --from=<image>` and `RUN --mount=…,from=<image>`: images unless a stage has that name."""
+    for flag in instr.flags:
+        value: str | None = None
+        pos = -1
+        if instr.cmd == "COPY" and flag.name == "from" and flag.value:
+            value = flag.value
+            pos = flag.raw.find(value, len("--from="))
+        elif instr.cmd == "RUN" and flag.name == "mount" and flag.value:
+            m = _MOUNT_FROM.search(flag.raw)
+            if m is not None:
+                value = flag.raw[m.end() :].split(",", 1)[0]
+                pos = m.end()
+        if not value or value.isdigit() or value.lower() in stage_names:
+            continue
+        ref = _floating(value)
+        if ref is None:
+            continue
+        ok = pos >= 0 and flag.raw[pos : pos + len(value)] == value
+        start, end = (flag.start + pos, flag.start + pos + len(value)) if ok else (None, None)
+        yield Target(ref, value, start, end, instr, flag.start)
+
+
+def _edit(t: Target, pinned: str) -> Edit | None:
+    if t.start is None or t.end is None or not pinned.startswith(t.ref.name) or not t.text.startswith(t.ref.name):
+        return None
+    # keep the name exactly as written; only the tag (and digest) part changes
+    n = len(t.ref.name)
+    return Edit(t.start + n, t.end, pinned[n:])
+
+
+def _describe(t: Target) -> str:
+    where = f" (default of ARG {t.arg})" if t.arg else ""
+    floats = "has no tag, so it means `latest`" if t.ref.tag is None else "uses `latest`"
+    return f"image `{t.text}`{where} {floats}"
+
+
+@rule("DF001", "unpinned-base-image", hadolint=("DL3006", "DL3007"))
+def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
+    """Pin untagged and `:latest` images to the exact version they resolve to today.
+
+    ## What it does
+    Finds images named without a tag or with `:latest` in `FROM`, `COPY --from=<image>` and
+    `RUN --mount=from=<image>`, asks the image's registry which version tag has the same digest as
+    `latest` today, and pins the reference to it (`python` becomes `python:3.13.1`). With
+    `--pin digest` it writes `python:3.13.1@sha256:…`, the digest of the multi-platform index.
+    `FROM ${BASE}` is pinned through the literal default of `ARG BASE=…`.
+
+    Left alone: `scratch`, stage names (case-insensitive), references that carry a digest or
+    another tag, and references built from variables without a literal default.
+
+    ## Why is this bad?
+    `latest` moves: the same Dockerfile builds on a different base image every week, and a build
+    that worked yesterday breaks today for no change of yours. A version tag says what the image
+    was built and tested on, and shows up in the diff when you upgrade on purpose.
+
+    ## Example
+    ```dockerfile
+    FROM python
+    COPY --from=busybox:latest /bin/busybox /bin/
+    ```
+    Use instead (the versions `latest` names at the time of the fix):
+    ```dockerfile
+    FROM python:3.13.1
+    COPY --from=busybox:1.37.0 /bin/busybox /bin/
+    ```
+
+    ## Fix safety
+    Safe: the pin is written only when the registry reports the same digest for the version tag
+    as for `latest`, so the build uses the identical image today. When the registry cannot be
+    reached, no version tag shares the digest, or `--offline` finds nothing in the cache, the
+    finding says why and the reference is left as it is: dockfix never guesses a version.
+    """
+    found = targets(df)
+    if not found:
+        return
+    resolver: Resolver | None = ctx.resolver
+    resolutions: list[Resolution | None]
+    if resolver is None:
+        resolutions = [None] * len(found)
+    else:
+        resolutions = list(resolver.resolve_all([t.ref for t in found]))
+    pin = resolver.pin if resolver is not None else "tag"
+    for t, res in zip(found, resolutions):
+        what = _describe(t)
+        if res is None:
+            msg = f"{what}; could not resolve: registry lookups are off"
+            yield ctx.report(df, t.at, msg, instruction=t.instruction.index)
+            continue
+        pinned = res.pinned(pin)
+        if pinned is None:
+            yield ctx.report(df, t.at, f"{what}; could not resolve: {res.reason}", instruction=t.instruction.index)
+            continue
+        edit = _edit(t, pinned)
+        msg = f"{what}; pin it to `{pinned}`, the same image today"
+        yield ctx.report(df, t.at, msg, fix=Fix.safe(edit) if edit else None, instruction=t.instruction.index)
