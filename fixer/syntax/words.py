@@ -12,7 +12,13 @@ def is_space(ch: str) -> bool:
     return ch.isspace() and ch not in "\x1c\x1d\x1e\x1f"
 
 
+_NOT_GO_SPACE = frozenset("\x1c\x1d\x1e\x1f")
+
+
 def lstrip_space(s: str) -> str:
+    t = s.lstrip()
+    if len(t) == len(s) or _NOT_GO_SPACE.isdisjoint(s[: len(s) - len(t)]):
+        return t
     i = 0
     while i < len(s) and is_space(s[i]):
         i += 1
