@@ -58,6 +58,7 @@ class Cache:
         self.path = (directory or default_dir()) / _FILE
         self.ttl = ttl
         self._entries: dict[str, Entry] | None = None
+        self._dirty: dict[str, Entry] = {}
         self._lock = threading.Lock()
 
     def _read(self) -> dict[str, Entry]:
@@ -95,15 +96,27 @@ class Cache:
         return None if expired else e
 
     def put(self, key: str, entry: Entry) -> None:
+        """Remember an entry; it reaches the disk at the next flush()."""
         with self._lock:
+            if self._entries is None:
+                self._entries = self._read()
+            self._entries[key] = entry
+            self._dirty[key] = entry
+
+    def flush(self) -> None:
+        """Write new entries, merged with what other processes wrote meanwhile."""
+        with self._lock:
+            if not self._dirty:
+                return
             merged = self._read()
-            merged[key] = entry
+            merged.update(self._dirty)
             self._entries = merged
             try:
                 self._write(merged)
             except OSError as err:
                 # a read-only or full cache dir costs a re-lookup next run, nothing more
                 log.warning("could not write image cache %s: %s", self.path, err.strerror or type(err).__name__)
+            self._dirty.clear()
 
     def _write(self, entries: dict[str, Entry]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -93,6 +93,7 @@ class Resolver:
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
+        self._cache.flush()
         if self._client is not None:
             self._client.close()
 
@@ -109,7 +110,10 @@ class Resolver:
 
     def resolve_all(self, refs: Iterable[Reference]) -> list[Resolution]:
         futures = [self._submit(ref) for ref in refs]
-        return [self._result(ref, f) for ref, f in futures]
+        results = [self._result(ref, f) for ref, f in futures]
+        # one write per batch (a file's references), not per lookup; close() writes the rest
+        self._cache.flush()
+        return results
 
     def resolve(self, ref: Reference) -> Resolution:
         return self.resolve_all([ref])[0]
