@@ -132,7 +132,8 @@ class RegistryClient:
         self._http = httpx.Client(
             transport=transport,
             headers={"User-Agent": _USER_AGENT},
-            follow_redirects=False,
+            # httpx drops the Authorization header when a redirect leaves the origin
+            follow_redirects=True,
             limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
         )
         self._auth: dict[tuple[str, str], str] = {}  # (base_url, repository) -> Authorization value
@@ -310,6 +311,8 @@ class RegistryClient:
         except ValueError:
             raise ResolveError(f"malformed manifest for {what} from {endpoint.host}: not JSON") from None
         media = doc.get("mediaType") if isinstance(doc, dict) else None
+        if isinstance(doc, dict) and doc.get("schemaVersion") == 1:
+            raise ResolveError(f"{what} on {endpoint.host} has only a schema 1 manifest, which cannot be pinned")
         if not isinstance(doc, dict) or doc.get("schemaVersion") != 2:
             raise ResolveError(f"malformed manifest for {what} from {endpoint.host}: not a schema 2 manifest")
         if media is None:

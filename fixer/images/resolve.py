@@ -199,7 +199,9 @@ class Resolver:
         deadline = time.monotonic() + opts.timeout
         insecure = frozenset(h.lower() for h in opts.insecure_registries)
         mirror = opts.mirrors.get(ref.registry)
-        endpoint = endpoint_for(ref.endpoint_host, insecure=insecure, mirror=mirror, credential_host=ref.registry)
+        # a mirror gets its own credentials, never the ones stored for the registry it stands in for
+        credential_host = None if mirror else ref.registry
+        endpoint = endpoint_for(ref.endpoint_host, insecure=insecure, mirror=mirror, credential_host=credential_host)
         tag = ref.effective_tag
         digest = client.manifest_digest(endpoint, ref.repository, tag, deadline)
         if digest is None:

@@ -164,10 +164,11 @@ def _flag_targets(instr: Instruction, stage_names: set[str]) -> Iterator[Target]
             value = flag.value
             pos = flag.raw.find(value, len("--from="))
         elif instr.cmd == "RUN" and flag.name == "mount" and flag.value:
-            m = _MOUNT_FROM.search(flag.raw)
+            m = _MOUNT_FROM.search(flag.value)
             if m is not None:
-                value = flag.raw[m.end() :].split(",", 1)[0]
-                pos = m.end()
+                value = flag.value[m.end() :].split(",", 1)[0]
+                raw = _MOUNT_FROM.search(flag.raw)
+                pos = raw.end() if raw is not None else -1
         if not value or value.isdigit() or value.lower() in stage_names:
             continue
         ref = _floating(value)
