@@ -1,0 +1,706 @@
+"""Which RUN commands provably never read the build context, and what they read and write instead.
+
+A recognised command gets an `Effect`: the image subtrees it may read and write. A COPY may move past
+a RUN only when nothing the COPY writes lies in those subtrees (and nothing the COPY reads is written),
+so the COPY's files can neither change what the RUN does nor be changed by it.
+
+Recognition is deliberately narrow (when in doubt, not recognised): every word must be a literal,
+options must be ones we know, paths must be absolute, and only these commands count: OS package
+managers with literal package names, `pip install`/`npm install -g`/`gem install` of named packages,
+user and group creation, `mkdir`/`chmod`/`chown`/`rm -rf`/`ln -s`/`touch`/`tee` of absolute paths,
+cache cleanup, `echo`/`set`/`true`, and a few distribution helpers (`update-ca-certificates`, PHP's
+`docker-php-ext-*`).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from fixer.deps.paths import Tree, normalize, trees
+from fixer.deps.stage import State
+from fixer.shell.model import Command, CommandList, Compound, Simple, Word
+from fixer.syntax import Instruction
+
+# What distribution packages (dpkg, apk, rpm, zypper) may touch. Their packaging policies keep them
+# out of /usr/local, which is where images put their own tools.
+SYSTEM = trees(
+    "/bin", "/boot", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/opt", "/root", "/run", "/sbin",
+    "/srv", "/tmp", "/usr", "/var",
+    holes=("/usr/local",),
+)  # fmt: skip
+# Language package managers install below /usr/local (or /usr, /opt for distribution builds) and
+# keep caches in the home directories.
+LANGUAGE = trees("/etc", "/opt", "/root", "/home", "/tmp", "/usr", "/var/lib/gems", "/var/cache")
+# What any RUN reads: the shell, its libraries, the dynamic loader's configuration, name lookup.
+BASE_READS = trees(
+    "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/usr/bin", "/usr/sbin", "/usr/lib",
+    "/usr/lib32", "/usr/lib64", "/usr/libexec", "/etc/ld.so.cache", "/etc/ld.so.conf",
+    "/etc/ld.so.conf.d", "/etc/ld.so.preload", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf",
+    "/dev", "/proc", "/sys",
+)  # fmt: skip
+PATH_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
+ACCOUNTS = trees("/etc", "/home", "/var/mail", "/var/spool/mail", "/var/log")
+PASSWD = trees("/etc/passwd", "/etc/group")
+
+# Environment variables that move where tools look for configuration, programs or their install target.
+_REDIRECTING = re.compile(
+    r"^(PATH|HOME|TMPDIR|VIRTUAL_ENV|PYTHONUSERBASE|PYTHONPATH|PYTHONHOME|GEM_HOME|GEM_PATH|"
+    r"APT_CONFIG|NODE_PATH|(PIP|NPM_CONFIG|npm_config|BUNDLE|YARN|XDG|GEM|CONDA)_[A-Za-z0-9_]*)$"
+)
+_ABS_IN_VALUE = re.compile(r"(?<![\w$}])/[^\s:;,\"'=]*")
+_VAR_REF = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+_GLOB = frozenset("*?[")
+
+
+@dataclass(frozen=True)
+class Effect:
+    """What a command may read and write, as subtrees of the image file system."""
+
+    reads: tuple[Tree, ...] = ()
+    writes: tuple[Tree, ...] = ()
+    cwd: bool = False  # reads the working directory (globs, local package files)
+
+    def __or__(self, other: Effect) -> Effect:
+        return Effect(self.reads + other.reads, self.writes + other.writes, self.cwd or other.cwd)
+
+    def conflicts(self, written: Iterable[str], read: Iterable[str] = ()) -> bool:
+        """Whether a step that writes the `written` subtrees and reads `read` can see or change this."""
+        every = self.reads + self.writes
+        return any(t.touches(p) for p in written for t in every) or any(t.touches(p) for p in read for t in self.writes)
+
+
+class Unrecognised(Exception):
+    """The command may read the build context (or we cannot tell): the reason is the message."""
+
+
+# --- words ---------------------------------------------------------------------------------------
+
+
+def literal(word: Word) -> str:
+    """The word's value; raises when it expands anything."""
+    if "$" in word.raw or "`" in word.raw:
+        raise Unrecognised(f"`{word.raw}` is expanded by the shell")
+    return word.value
+
+
+def unquoted_glob(raw: str) -> bool:
+    """Whether the shell would glob-expand the word (a `*`, `?` or `[` outside quotes)."""
+    quote = ""
+    i = 0
+    while i < len(raw):
+        ch = raw[i]
+        if ch == "\\" and not quote:
+            i += 2
+            continue
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch in _GLOB:
+            return True
+        i += 1
+    return False
+
+
+def absolute(value: str) -> str:
+    """An absolute path argument, cut at its first glob character (the glob reads that directory)."""
+    if not value.startswith("/"):
+        raise Unrecognised(f"`{value}` is a relative path")
+    for i, ch in enumerate(value):
+        if ch in _GLOB:
+            return normalize(posixpath.dirname(value[:i]) or "/")
+    return normalize(value)
+
+
+@dataclass
+class Options:
+    """A command's option grammar: which options exist, which take a value, which we refuse."""
+
+    flags: frozenset[str] = frozenset()  # single letters and long names without dashes
+    valued: frozenset[str] = frozenset()
+    refused: frozenset[str] = frozenset()  # options that read files we cannot see
+
+    def split(self, words: Sequence[Word], stop_at_operand: bool = False) -> tuple[list[tuple[str, str]], list[Word]]:
+        """(options with values, operands). Raises on an unknown or refused option."""
+        opts: list[tuple[str, str]] = []
+        operands: list[Word] = []
+        i = 0
+        rest_operands = False
+        while i < len(words):
+            w = words[i]
+            v = literal(w)
+            i += 1
+            if rest_operands or not v.startswith("-") or v == "-":
+                operands.append(w)
+                if stop_at_operand:
+                    rest_operands = True
+                continue
+            if v == "--":
+                rest_operands = True
+                continue
+            if v.startswith("--"):
+                name, eq, value = v[2:].partition("=")
+                self._check(name, v)
+                if name in self.valued and not eq:
+                    if i >= len(words):
+                        raise Unrecognised(f"`{v}` lacks its value")
+                    value = literal(words[i])
+                    i += 1
+                opts.append((name, value))
+                continue
+            letters = v[1:]
+            for j, letter in enumerate(letters):
+                self._check(letter, v)
+                if letter in self.valued:
+                    value = letters[j + 1 :].lstrip("=")
+                    if not value:
+                        if i >= len(words):
+                            raise Unrecognised(f"`{v}` lacks its value")
+                        value = literal(words[i])
+                        i += 1
+                    opts.append((letter, value))
+                    break
+                opts.append((letter, ""))
+        return opts, operands
+
+    def _check(self, name: str, word: str) -> None:
+        if name in self.refused:
+            raise Unrecognised(f"`{word}` names files we cannot see")
+        if name not in self.flags and name not in self.valued:
+            raise Unrecognised(f"unknown option `{word}`")
+
+
+def _names(operands: Iterable[Word], pattern: re.Pattern[str], what: str) -> Effect:
+    """Package-name operands: literal, matching `pattern`; an unquoted glob reads the working directory."""
+    cwd = False
+    for w in operands:
+        v = literal(w)
+        if not pattern.fullmatch(v) or v.endswith((".deb", ".rpm", ".apk", ".whl", ".gem", ".tgz", ".tar.gz", ".zip")):
+            raise Unrecognised(f"`{v}` is not a {what} name")
+        cwd = cwd or unquoted_glob(w.raw)
+    return Effect(cwd=cwd)
+
+
+def _paths(operands: Iterable[Word]) -> tuple[Tree, ...]:
+    return tuple(Tree(absolute(literal(w))) for w in operands)
+
+
+def _no_path_values(opts: Iterable[tuple[str, str]]) -> None:
+    for name, value in opts:
+        if "/" in value and not re.match(r"^[a-z+]+://", value):
+            raise Unrecognised(f"option --{name} names a path")
+
+
+# --- commands --------------------------------------------------------------------------------------
+
+Handler = Callable[[str, list[Word]], Effect]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handles(*names: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        for n in names:
+            HANDLERS[n] = fn
+        return fn
+
+    return register
+
+
+_APT_NAME = re.compile(r"[a-z0-9][a-z0-9+.-]*(:[a-z0-9-]+)?(=[A-Za-z0-9.+~:-]+|/[A-Za-z0-9.-]+)?[+-]?")
+_APT = Options(
+    flags=frozenset(
+        "y q f m s d b V u".split()
+        + """yes assume-yes quiet no-install-recommends no-install-suggests install-recommends
+        install-suggests fix-missing fix-broken allow-downgrades allow-remove-essential
+        allow-change-held-packages allow-unauthenticated allow-releaseinfo-change allow-insecure-repositories
+        reinstall purge auto-remove autoremove force-yes show-upgraded verbose-versions no-upgrade
+        only-upgrade ignore-missing no-remove list-cleanup mark-auto no-download show-progress
+        with-new-pkgs""".split()
+    ),
+    valued=frozenset("o t a option target-release default-release host-architecture".split()),
+    refused=frozenset("c config-file".split()),
+)
+_APT_SUBCOMMANDS = frozenset(
+    """update upgrade dist-upgrade full-upgrade install reinstall remove purge autoremove auto-remove
+    clean autoclean auto-clean build-dep check""".split()
+)
+
+
+@handles("apt-get", "apt")
+def _apt(name: str, words: list[Word]) -> Effect:
+    opts, operands = _APT.split(words)
+    _no_path_values(opts)
+    if not operands or literal(operands[0]) not in _APT_SUBCOMMANDS:
+        raise Unrecognised(f"`{name}` without a known subcommand")
+    return Effect(SYSTEM, SYSTEM) | _names(operands[1:], _APT_NAME, "package")
+
+
+_APK_NAME = re.compile(r"\.?[a-z0-9_.+-]+([=~<>]{1,2}[A-Za-z0-9._+-]+)?(@[a-z0-9_-]+)?")
+_APK = Options(
+    flags=frozenset(
+        "U u l q v r s i a f".split()
+        + """no-cache update-cache update upgrade latest quiet verbose no-progress progress allow-untrusted
+        force-broken-world force-overwrite force-refresh force-non-repository clean-protected purge rdepends
+        no-scripts simulate interactive available no-network force no-check-certificate""".split()
+    ),
+    valued=frozenset("t X virtual repository wait arch cache-max-age".split()),
+    refused=frozenset("p root keys-dir repositories-file cache-dir".split()),
+)
+
+
+@handles("apk")
+def _apk(name: str, words: list[Word]) -> Effect:
+    opts, operands = _APK.split(words)
+    _no_path_values([o for o in opts if o[0] not in ("X", "repository")])
+    sub = literal(operands[0]) if operands else ""
+    if sub == "cache":
+        if [literal(w) for w in operands[1:]] not in (["clean"], ["purge"], ["sync"]):
+            raise Unrecognised("apk cache without clean/purge/sync")
+        return Effect(SYSTEM, SYSTEM)
+    if sub not in ("add", "del", "delete", "update", "upgrade", "fix", "info", "version", "policy", "search"):
+        raise Unrecognised("apk without a known subcommand")
+    return Effect(SYSTEM, SYSTEM) | _names(operands[1:], _APK_NAME, "package")
+
+
+_RPM_NAME = re.compile(r"@?[A-Za-z0-9_.+:-]+([<>=]+[A-Za-z0-9_.:~+-]+)?")
+_RPM_GROUP = re.compile(r"@?[A-Za-z0-9_.+: -]+")
+_RPM = Options(
+    flags=frozenset(
+        "y q v C".split()
+        + """assumeyes assumeno quiet verbose nodocs noplugins allowerasing best nobest no-best skip-broken
+        refresh nogpgcheck cacheonly showduplicates obsoletes skip-unavailable set-enabled set-disabled
+        enable disable all""".split()
+    ),
+    valued=frozenset(
+        """x d e enablerepo disablerepo releasever disableplugin enableplugin exclude setopt repo
+        module_platform_id forcearch disableexcludes rpmverbosity color debuglevel errorlevel
+        add-repo""".split()
+    ),
+    refused=frozenset("c config installroot repofrompath downloaddir destdir".split()),
+)
+_RPM_SUBCOMMANDS = frozenset(
+    """install reinstall update upgrade update-minimal upgrade-minimal remove erase autoremove clean
+    makecache check-update distro-sync info list search groupinstall group module config-manager
+    repolist""".split()
+)
+
+
+@handles("yum", "dnf", "microdnf", "tdnf", "dnf5")
+def _rpm(name: str, words: list[Word]) -> Effect:
+    opts, operands = _RPM.split(words)
+    _no_path_values([o for o in opts if o[0] not in ("add-repo",)])
+    if not operands or literal(operands[0]) not in _RPM_SUBCOMMANDS:
+        raise Unrecognised(f"`{name}` without a known subcommand")
+    sub = literal(operands[0])
+    pattern = _RPM_GROUP if sub in ("group", "groupinstall") else _RPM_NAME
+    return Effect(SYSTEM, SYSTEM) | _names(operands[1:], pattern, "package")
+
+
+_ZYPPER = Options(
+    flags=frozenset(
+        "n q y l f a v".split()
+        + """non-interactive quiet gpg-auto-import-keys no-gpg-checks no-refresh no-confirm no-recommends
+        recommends auto-agree-with-licenses auto-agree-with-product-licenses force force-resolution all
+        allow-vendor-change replacefiles refresh check""".split()
+    ),
+    valued=frozenset("t r type repo from name".split()),
+    refused=frozenset("root config c D reposd-dir C cache-dir".split()),
+)
+_ZYPPER_SUBCOMMANDS = frozenset(
+    """install in remove rm refresh ref clean cc update up dist-upgrade dup addrepo ar removerepo rr
+    modifyrepo mr patch addlock al""".split()
+)
+
+
+@handles("zypper")
+def _zypper(name: str, words: list[Word]) -> Effect:
+    _opts, operands = _ZYPPER.split(words)
+    if not operands or literal(operands[0]) not in _ZYPPER_SUBCOMMANDS:
+        raise Unrecognised("zypper without a known subcommand")
+    names = [w for w in operands[1:] if not re.match(r"^[a-z+]+://", literal(w))]
+    return Effect(SYSTEM, SYSTEM) | _names(names, _RPM_NAME, "package")
+
+
+_PIP_NAME = re.compile(
+    r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?(\[[A-Za-z0-9._, -]*\])?"
+    r"(\s*(===|==|!=|~=|<=|>=|<|>)\s*[A-Za-z0-9.*+!_-]+(\s*,\s*(===|==|!=|~=|<=|>=|<|>)\s*[A-Za-z0-9.*+!_-]+)*)?"
+)
+_PIP = Options(
+    flags=frozenset(
+        "U q v I".split()
+        + """upgrade quiet verbose user no-deps pre force-reinstall ignore-installed no-compile compile
+        disable-pip-version-check break-system-packages no-warn-script-location no-warn-conflicts
+        no-build-isolation use-pep517 no-use-pep517 prefer-binary no-input isolated no-clean
+        ignore-requires-python no-cache-dir no-color yes y""".split()
+    ),
+    valued=frozenset(
+        """i index-url extra-index-url trusted-host upgrade-strategy progress-bar timeout retries
+        default-timeout root-user-action only-binary no-binary platform python-version implementation
+        abi exists-action proxy""".split()
+    ),
+    refused=frozenset(
+        "r c e f t requirement constraint editable find-links target prefix root src cache-dir log cert client-cert "
+        "config-settings C".split()
+    ),
+)
+
+
+def pip_command(name: str, words: list[Word]) -> tuple[str, list[Word]] | None:
+    """(`pip`, its arguments) for `pip`, `pip3.12`, `python3 -m pip`; None for anything else."""
+    if re.fullmatch(r"pip(3(\.\d+)?)?", name):
+        return "pip", words
+    if re.fullmatch(r"python(3(\.\d+)?)?", name) and [w.value for w in words[:2]] == ["-m", "pip"]:
+        return "pip", words[2:]
+    return None
+
+
+def _pip(name: str, words: list[Word]) -> Effect:
+    opts, operands = _PIP.split(words)
+    _no_path_values([o for o in opts if o[0] not in ("i", "index-url", "extra-index-url", "proxy")])
+    sub = literal(operands[0]) if operands else ""
+    if sub == "cache":
+        return Effect(LANGUAGE, LANGUAGE)
+    if sub in ("install", "uninstall", "download"):
+        if sub == "download":
+            raise Unrecognised("pip download writes to the working directory")
+        if len(operands) < 2:
+            raise Unrecognised(f"pip {sub} without package names")
+        return Effect(LANGUAGE, LANGUAGE) | _names(operands[1:], _PIP_NAME, "Python package")
+    if sub in ("list", "freeze", "show", "check"):
+        return Effect(LANGUAGE)
+    raise Unrecognised("pip without a known subcommand")
+
+
+_NPM_NAME = re.compile(r"(@[a-z0-9][\w.-]*/)?[a-z0-9][\w.-]*(@[\w.^~<>=|*+ -]+)?")
+_NPM = Options(
+    flags=frozenset(
+        "g f s q".split()
+        + """global unsafe-perm force silent quiet no-audit audit no-fund fund no-update-notifier
+        update-notifier prefer-offline prefer-online legacy-peer-deps ignore-scripts no-save no-package-lock
+        no-optional production""".split()
+    ),
+    valued=frozenset("omit loglevel registry location include".split()),
+    refused=frozenset("prefix userconfig globalconfig cache C workspace w".split()),
+)
+
+
+@handles("npm")
+def _npm(name: str, words: list[Word]) -> Effect:
+    opts, operands = _NPM.split(words)
+    sub = literal(operands[0]) if operands else ""
+    global_ = any(n in ("g", "global") for n, _ in opts) or ("location", "global") in opts
+    if sub in ("install", "i", "add", "isntall", "uninstall", "remove", "rm", "un", "update", "up") and global_:
+        if len(operands) < 2:
+            raise Unrecognised("npm -g without package names installs the working directory")
+        return Effect(LANGUAGE, LANGUAGE) | _names(operands[1:], _NPM_NAME, "npm package")
+    if sub == "cache" and [literal(w) for w in operands[1:]] in (["clean"], ["verify"]):
+        return Effect(LANGUAGE, LANGUAGE, cwd=True)  # a project's .npmrc may move the cache
+    raise Unrecognised("npm command that may read the project")
+
+
+_GEM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_GEM = Options(
+    flags=frozenset(
+        "N f q V E r".split()
+        + """no-document no-ri no-rdoc conservative minimal-deps clear-sources no-user-install user-install
+        force quiet verbose env-shebang no-format-executable remote system""".split()
+    ),
+    valued=frozenset("v version s source platform document".split()),
+    refused=frozenset("l local i install-dir b bindir n g file both".split()),
+)
+
+
+@handles("gem")
+def _gem(name: str, words: list[Word]) -> Effect:
+    opts, operands = _GEM.split(words)
+    sub = literal(operands[0]) if operands else ""
+    if sub not in ("install", "update", "uninstall", "cleanup"):
+        raise Unrecognised("gem without a known subcommand")
+    if sub == "install" and len(operands) < 2:
+        raise Unrecognised("gem install without names")
+    remote = any(n in ("r", "remote") for n, _ in opts)
+    # without --remote, `gem install x` prefers a local x-*.gem in the working directory
+    return Effect(LANGUAGE, LANGUAGE, cwd=not remote) | _names(operands[1:], _GEM_NAME, "gem")
+
+
+@handles("useradd", "groupadd", "adduser", "addgroup", "usermod", "groupmod")
+def _accounts(name: str, words: list[Word]) -> Effect:
+    extra: list[Tree] = []
+    for w in words:
+        v = literal(w)
+        if "/" in v:
+            extra.append(Tree(absolute(v)))  # home, shell, skeleton directory
+        elif unquoted_glob(w.raw):
+            raise Unrecognised(f"`{w.raw}` is glob-expanded")
+    return Effect(ACCOUNTS + tuple(extra), ACCOUNTS + tuple(extra))
+
+
+_MKDIR = Options(flags=frozenset("p v parents verbose".split()), valued=frozenset("m mode".split()))
+
+
+@handles("mkdir")
+def _mkdir(name: str, words: list[Word]) -> Effect:
+    _opts, operands = _MKDIR.split(words)
+    if not operands or any(unquoted_glob(w.raw) for w in operands):
+        raise Unrecognised("mkdir without literal absolute paths")
+    targets = _paths(operands)
+    return Effect(targets, targets)
+
+
+_CHMOD = Options(
+    flags=frozenset("R v c f recursive verbose changes silent quiet preserve-root no-preserve-root".split()),
+    refused=frozenset(["reference"]),
+)
+
+
+@handles("chmod", "chown", "chgrp")
+def _chmod(name: str, words: list[Word]) -> Effect:
+    grammar = _CHMOD if name == "chmod" else _CHOWN
+    mode_first: list[Word] = []
+    if name == "chmod":
+        # `chmod -x f` removes a permission: a word that is no known option is the mode
+        for i, w in enumerate(words):
+            v = literal(w)
+            if not v.startswith("-") or v.lstrip("-") not in grammar.flags:
+                mode_first = [w]
+                words = words[:i] + words[i + 1 :]
+                break
+    _opts, operands = grammar.split(words)
+    operands = mode_first + operands
+    if len(operands) < 2:
+        raise Unrecognised(f"{name} without a path")
+    targets = _paths(operands[1:])
+    reads = targets + (PASSWD if name != "chmod" else ())
+    return Effect(reads, targets)
+
+
+_CHOWN = Options(
+    flags=frozenset("R h v c f H L P recursive no-dereference dereference verbose silent quiet changes".split()),
+    valued=frozenset(["from"]),
+    refused=frozenset(["reference"]),
+)
+_RM = Options(
+    flags=frozenset("r R f v d I recursive force verbose dir one-file-system preserve-root no-preserve-root".split())
+)
+
+
+@handles("rm")
+def _rm(name: str, words: list[Word]) -> Effect:
+    _opts, operands = _RM.split(words)
+    targets = _paths(operands)
+    return Effect(targets, targets)
+
+
+_LN = Options(
+    flags=frozenset("s f n T v r symbolic force no-dereference no-target-directory verbose relative".split())
+)
+
+
+@handles("ln")
+def _ln(name: str, words: list[Word]) -> Effect:
+    opts, operands = _LN.split(words)
+    if not any(n in ("s", "symbolic") for n, _ in opts) or len(operands) != 2:
+        raise Unrecognised("ln other than `ln -s TARGET /absolute/link`")
+    literal(operands[0])  # a symbolic link's target is stored, not read
+    link = _paths(operands[1:])
+    return Effect(link, link)
+
+
+_TOUCH = Options(flags=frozenset("a m c h".split()))
+_TEE = Options(flags=frozenset("a i p append ignore-interrupts".split()))
+
+
+@handles("touch", "tee")
+def _touch(name: str, words: list[Word]) -> Effect:
+    _opts, operands = (_TOUCH if name == "touch" else _TEE).split(words)
+    targets = _paths(operands)
+    return Effect(targets, targets)
+
+
+@handles("echo", "printf", "true", ":", "false")
+def _echo(name: str, words: list[Word]) -> Effect:
+    for w in words:
+        literal(w)
+        if unquoted_glob(w.raw):
+            return Effect(cwd=True)
+    return Effect()
+
+
+@handles("set")
+def _set(name: str, words: list[Word]) -> Effect:
+    for w in words:
+        v = literal(w)
+        if not (v[:1] in "-+" or v in ("pipefail", "errexit", "nounset", "xtrace")):
+            raise Unrecognised("set with positional parameters")
+    return Effect()
+
+
+@handles("export")
+def _export(name: str, words: list[Word]) -> Effect:
+    for w in words:
+        v = literal(w)
+        var = v.split("=", 1)[0]
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", var) or _REDIRECTING.match(var):
+            raise Unrecognised(f"export {var} changes where tools look")
+    return Effect()
+
+
+@handles(
+    "update-ca-certificates", "ldconfig", "locale-gen", "dpkg-reconfigure", "update-locale", "localedef",
+    "update-alternatives", "apt-key", "docker-php-ext-install", "docker-php-ext-enable",
+    "docker-php-ext-configure", "docker-php-source", "pecl",
+)  # fmt: skip
+def _system_helper(name: str, words: list[Word]) -> Effect:
+    extra: list[Tree] = []
+    for w in words:
+        v = literal(w)
+        if unquoted_glob(w.raw) or v.endswith((".tgz", ".tar.gz", ".deb")):
+            raise Unrecognised(f"`{w.raw}` may name a local file")
+        for m in re.finditer(r"(?:^|=)(/[^\s,:]*)", v):
+            extra.append(Tree(normalize(m.group(1))))
+        if "/" in v and not extra and not re.match(r"^[a-z+]+://", v):
+            raise Unrecognised(f"`{v}` may be a relative path")
+    # PHP's helpers build and install below /usr/local, so that hole is not theirs
+    every = trees("/usr", "/etc", "/var", "/tmp", "/root", "/opt", "/lib") + tuple(extra)
+    return Effect(every, every)
+
+
+# --- scripts ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Analysis:
+    """A RUN's recognised commands, or why it was not recognised."""
+
+    effect: Effect = field(default_factory=Effect)
+    reason: str | None = None  # set when not recognised
+    simple: list[Simple] = field(default_factory=list)
+
+    @property
+    def recognised(self) -> bool:
+        return self.reason is None
+
+
+def redirecting_env(state: State) -> Effect:
+    """Paths named by environment variables that steer tools (PATH, HOME, PIP_*, …); raises when unknown."""
+    found: list[Tree] = []
+    for name, raw in state.raw_env.items():
+        if not _REDIRECTING.match(name):
+            continue
+        for ref in _VAR_REF.findall(raw):
+            if ref in state.arg_names and ref not in state.raw_env:
+                raise Unrecognised(f"ENV {name} depends on the build argument {ref}")
+        for m in _ABS_IN_VALUE.finditer(raw):
+            found.append(Tree(normalize(m.group())))
+        if re.search(r"(^|[=:])\.{0,2}[A-Za-z0-9_-]+/", raw) and name.startswith(("PIP_", "NPM_", "npm_", "BUNDLE_")):
+            raise Unrecognised(f"ENV {name} names a relative path")
+    return Effect(tuple(found), tuple(found))
+
+
+def commands(script_lists: list[CommandList]) -> Iterator[Command]:
+    for lst in script_lists:
+        yield from lst.commands()
+
+
+def flatten(script_lists: list[CommandList]) -> list[Simple]:
+    """The simple commands of a script, entering `( … )` and `{ …; }`; raises on other compounds."""
+    out: list[Simple] = []
+    for cmd in commands(script_lists):
+        if isinstance(cmd, Compound):
+            if cmd.kind not in ("subshell", "brace") or cmd.redirects:
+                raise Unrecognised(f"a shell `{cmd.kind}` construct")
+            out.extend(flatten(cmd.bodies))
+            continue
+        if cmd.substitutions:
+            raise Unrecognised("a command substitution")
+        out.append(cmd)
+    return out
+
+
+def mount_effect(instr: Instruction, state: State) -> Effect:
+    """RUN flags: mounts shadow their target during the RUN; other flags change no file."""
+    found: list[Tree] = []
+    for flag in instr.flags:
+        if flag.name in ("network", "security"):
+            continue
+        if flag.name != "mount" or flag.value is None:
+            raise Unrecognised(f"RUN --{flag.name}")
+        fields = dict(part.partition("=")[::2] for part in flag.value.split(","))
+        target = fields.get("target") or fields.get("dst") or fields.get("destination")
+        kind = fields.get("type", "bind")
+        if kind in ("secret", "ssh") and not target:
+            continue
+        if not target or "$" in target:
+            raise Unrecognised("a mount without a literal target")
+        if not target.startswith("/"):
+            if state.workdir is None:
+                raise Unrecognised("a mount target relative to an unknown WORKDIR")
+            target = posixpath.join(state.workdir, target)
+        found.append(Tree(normalize(target)))
+    return Effect(tuple(found), tuple(found))
+
+
+def simple_effect(cmd: Simple, state: State) -> Effect:
+    """The effect of one simple command; raises Unrecognised."""
+    effect = Effect()
+    for a in cmd.assignments:
+        v = literal(a)
+        var = v.split("=", 1)[0]
+        if _REDIRECTING.match(var):
+            raise Unrecognised(f"{var}= changes where tools look")
+    for r in cmd.redirects:
+        if r.target is None:
+            continue
+        if r.op in ("<<", "<<-", "<<<"):
+            continue
+        target = literal(r.target)
+        if target in ("/dev/null", "/dev/stdout", "/dev/stderr") or re.fullmatch(r"\d+|-", target):
+            continue
+        tree = Tree(absolute(target))
+        effect = effect | (Effect(writes=(tree,), reads=(tree,)))
+    if not cmd.words:
+        return effect
+    name = literal(cmd.words[0])
+    lookup: tuple[Tree, ...]
+    if "/" in name:
+        lookup = (Tree(absolute(name)),)
+        name = posixpath.basename(name)
+    else:
+        lookup = tuple(Tree(f"{d}/{name}") for d in PATH_DIRS)
+    args = cmd.words[1:]
+    pip = pip_command(name, args)
+    if pip is not None:
+        handled = _pip(*pip)
+    elif name in HANDLERS:
+        handled = HANDLERS[name](name, args)
+    else:
+        raise Unrecognised(f"`{name}` is not known to leave the build context alone")
+    return effect | handled | Effect(reads=lookup)
+
+
+def analyse(instr: Instruction, state: State, simple: list[Simple] | None = None) -> Analysis:
+    """Whether every command of a RUN is recognised, and their combined effect."""
+    from fixer.shell.parse import ShellParseError, parse
+
+    try:
+        if not state.posix:
+            raise Unrecognised("the stage's shell is not a POSIX shell")
+        if instr.json:
+            raise Unrecognised("exec-form RUN")
+        if instr.heredocs:
+            raise Unrecognised("a here-document RUN")
+        effect = Effect(reads=BASE_READS) | mount_effect(instr, state) | redirecting_env(state)
+        if simple is None:
+            try:
+                simple = flatten([parse(instr.args).body])
+            except ShellParseError as e:
+                raise Unrecognised(f"shell script not understood ({e})") from None
+        for cmd in simple:
+            effect = effect | simple_effect(cmd, state)
+        return Analysis(effect, None, simple)
+    except Unrecognised as e:
+        return Analysis(reason=str(e))

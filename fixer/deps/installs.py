@@ -1,0 +1,489 @@
+"""Dependency installs that need only the project's manifests, and the proof of it from the build context.
+
+`recognise` reads one shell command: is it an install (`pip install -r`, `poetry install --no-root`,
+`uv sync --no-install-project`, `pipenv install`, `npm ci`, `yarn install`, `pnpm install`,
+`go mod download`, `bundle install`, `composer install --no-scripts`), and does its command line already
+show that it reads the project itself (`pip install .`, `-e .`, a project build)?
+`needs` then opens the manifests in the build context: which of them exist, which further files they
+name, and whether the install would read the project after all (lifecycle scripts, `file:` and path
+dependencies, local `replace` directives, a `gemspec` line, workspaces).
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+import tomllib
+from dataclasses import dataclass, field
+from typing import Any
+
+from fixer.deps.context import BuildContext
+from fixer.deps.effects import Options, Unrecognised, literal
+from fixer.deps.manifests import (
+    COMPOSER_EVENTS,
+    DEPENDENCY_FIELDS,
+    ECOSYSTEMS,
+    LIFECYCLE_SCRIPTS,
+    LOCAL_SPECIFIERS,
+    OUTPUT_ENV,
+)
+from fixer.deps.paths import normalize, within
+from fixer.deps.stage import State
+from fixer.shell.model import Simple, Word
+
+
+@dataclass
+class Install:
+    ecosystem: str
+    command: str  # how messages name it, e.g. `pip install`
+    files: list[str] = field(default_factory=list)  # files named on the command line, relative to the cwd
+    abort: str | None = None  # the command line shows it reads the project itself
+    frozen: bool = False  # leaves the lock file alone
+    ignore_scripts: bool = False
+    flags: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Needs:
+    files: list[str] = field(default_factory=list)  # context paths to copy first
+    abort: str | None = None
+    unsafe: list[str] = field(default_factory=list)  # why the split is not proven
+
+
+def _opts(grammar: Options, words: list[Word]) -> tuple[set[str], list[tuple[str, str]], list[str]]:
+    opts, operands = grammar.split(words)
+    return {n for n, _ in opts}, opts, [literal(w) for w in operands]
+
+
+_PIP_INSTALL = Options(
+    flags=frozenset(
+        "U q v I".split()
+        + """upgrade quiet verbose user no-deps pre force-reinstall ignore-installed no-compile compile
+        disable-pip-version-check break-system-packages no-warn-script-location no-warn-conflicts
+        no-build-isolation use-pep517 no-use-pep517 prefer-binary no-input isolated no-clean
+        ignore-requires-python no-cache-dir no-color require-hashes system no-cache strict""".split()
+    ),
+    valued=frozenset(
+        """r c e requirement constraint editable i index-url extra-index-url trusted-host upgrade-strategy
+        progress-bar timeout retries default-timeout root-user-action only-binary no-binary platform
+        python-version implementation abi exists-action proxy python p""".split()
+    ),
+    refused=frozenset("f t find-links target prefix root src cache-dir log cert client-cert C config-settings".split()),
+)
+
+
+def _pip(words: list[Word], command: str) -> Install:
+    names, opts, operands = _opts(_PIP_INSTALL, words)
+    inst = Install("pip", command)
+    for name, value in opts:
+        if name in ("r", "requirement", "c", "constraint"):
+            inst.files.append(value)
+        elif name in ("e", "editable"):
+            inst.abort = f"`{command} -e {value}` installs the project in place"
+    for op in operands:
+        if op.startswith((".", "/", "~")) or "/" in op or op.endswith((".whl", ".tar.gz", ".zip")):
+            inst.abort = f"`{command} {op}` builds the project (or a local path) itself"
+    if not inst.files and inst.abort is None:
+        raise Unrecognised(f"{command} of named packages only")
+    return inst
+
+
+_POETRY = Options(
+    flags=frozenset(
+        "n q v vv vvv E".split()
+        + """no-root no-interaction no-ansi ansi no-dev sync all-extras all-groups no-cache compile
+        no-directory only-root quiet verbose dry-run no-plugins""".split()
+    ),
+    valued=frozenset("only without with extras E".split()),
+    refused=frozenset("P project C directory".split()),
+)
+_UV_SYNC = Options(
+    flags=frozenset(
+        "q v".split()
+        + """no-dev frozen locked no-install-project no-install-workspace all-extras no-cache
+        compile-bytecode no-editable inexact exact quiet verbose all-groups no-default-groups only-dev
+        offline no-progress active""".split()
+    ),
+    valued=frozenset("extra group only-group no-group python p link-mode index-url extra-index-url".split()),
+    refused=frozenset("project directory package all-packages no-install-package".split()),
+)
+_PIPENV = Options(
+    flags=frozenset("deploy system ignore-pipfile dev skip-lock clear verbose quiet v q".split()),
+    valued=frozenset("python categories".split()),
+    refused=frozenset("r requirements e".split()),
+)
+_NPM_INSTALL = Options(
+    flags=frozenset(
+        "s q f".split()
+        + """production no-audit audit no-fund fund legacy-peer-deps ignore-scripts no-optional silent quiet
+        unsafe-perm prefer-offline prefer-online no-update-notifier force strict-peer-deps no-bin-links
+        foreground-scripts""".split()
+    ),
+    valued=frozenset("omit only include loglevel registry cache".split()),
+    refused=frozenset("g global prefix C workspace w workspaces userconfig location".split()),
+)
+_YARN = Options(
+    flags=frozenset(
+        """frozen-lockfile immutable immutable-cache pure-lockfile production prod non-interactive silent
+        ignore-scripts ignore-engines ignore-optional prefer-offline check-files no-progress check-cache
+        inline-builds force verbose no-lockfile""".split()
+    ),
+    valued=frozenset("network-timeout mode registry cache-folder network-concurrency".split()),
+    refused=frozenset("modules-folder cwd global-folder link-folder".split()),
+)
+_PNPM = Options(
+    flags=frozenset(
+        "P D".split()
+        + """frozen-lockfile prod production dev ignore-scripts offline prefer-offline no-optional
+        shamefully-hoist silent reporter-silent no-frozen-lockfile strict-peer-dependencies""".split()
+    ),
+    valued=frozenset("reporter loglevel registry network-concurrency".split()),
+    refused=frozenset("C dir w workspace-root filter F r recursive".split()),
+)
+_BUNDLE = Options(
+    flags=frozenset("deployment frozen no-cache clean quiet system full-index local redownload prefer-local".split()),
+    valued=frozenset("jobs j retry without with path binstubs standalone".split()),
+    refused=frozenset("gemfile".split()),
+)
+_COMPOSER = Options(
+    flags=frozenset(
+        "n o a q v vv vvv".split()
+        + """no-scripts no-dev no-interaction prefer-dist prefer-source no-progress no-suggest
+        optimize-autoloader classmap-authoritative apcu-autoloader no-autoloader ignore-platform-reqs
+        no-plugins quiet no-ansi ansi audit no-audit dev strict-psr""".split()
+    ),
+    valued=frozenset("ignore-platform-req audit-format prefer-install".split()),
+    refused=frozenset("d working-dir".split()),
+)
+# bundle install flags that bundler remembers in the project's .bundle/config
+_BUNDLE_REMEMBERED = frozenset("deployment frozen path without with system clean binstubs no-cache".split())
+
+
+def recognise(cmd: Simple) -> Install | None:
+    """The install a simple command runs, or None when it is not one. Raises Unrecognised for installs
+    whose arguments we cannot read (they are then no manifest-only install)."""
+    if not cmd.words:
+        return None
+    name = literal(cmd.words[0]).rsplit("/", 1)[-1]
+    args = cmd.words[1:]
+    values = [w.value for w in args]
+    if re.fullmatch(r"pip(3(\.\d+)?)?", name) and values[:1] == ["install"]:
+        return _pip(args[1:], "pip install")
+    if re.fullmatch(r"python(3(\.\d+)?)?", name) and values[:3] == ["-m", "pip", "install"]:
+        return _pip(args[3:], "pip install")
+    if name == "uv" and values[:2] == ["pip", "install"]:
+        return _pip(args[2:], "uv pip install")
+    if name == "poetry" and values[:1] == ["install"]:
+        flags, _, operands = _opts(_POETRY, args[1:])
+        inst = Install("poetry", "poetry install", frozen=True, flags=flags)
+        if operands:
+            raise Unrecognised("poetry install with operands")
+        if "no-root" not in flags or "only-root" in flags:
+            inst.abort = "`poetry install` without `--no-root` installs the project itself"
+        return inst
+    if name == "uv" and values[:1] == ["sync"]:
+        flags, _, operands = _opts(_UV_SYNC, args[1:])
+        inst = Install("uv", "uv sync", frozen=bool(flags & {"frozen", "locked"}), flags=flags)
+        if "no-install-project" not in flags:
+            inst.abort = "`uv sync` without `--no-install-project` installs the project itself"
+        return inst
+    if name == "pipenv" and values[:1] in (["install"], ["sync"]):
+        flags, _, operands = _opts(_PIPENV, args[1:])
+        if operands:
+            raise Unrecognised("pipenv install of named packages edits the Pipfile")
+        frozen = values[0] == "sync" or bool(flags & {"deploy", "ignore-pipfile"})
+        return Install("pipenv", f"pipenv {values[0]}", frozen=frozen, flags=flags)
+    if name == "npm" and values[:1] in (["ci"], ["install"], ["i"], ["clean-install"]):
+        flags, _, operands = _opts(_NPM_INSTALL, args[1:])
+        if operands:
+            raise Unrecognised("npm install of named packages edits package.json")
+        return Install(
+            "npm", f"npm {values[0]}", frozen=values[0] in ("ci", "clean-install"),
+            ignore_scripts="ignore-scripts" in flags, flags=flags,
+        )  # fmt: skip
+    if name == "yarn" and (not values or values[0] == "install" or values[0].startswith("--")):
+        rest = args[1:] if values[:1] == ["install"] else args
+        flags, _, operands = _opts(_YARN, rest)
+        if operands:
+            raise Unrecognised("yarn with a subcommand")
+        frozen = bool(flags & {"frozen-lockfile", "immutable", "pure-lockfile"})
+        return Install("yarn", "yarn install", frozen=frozen, ignore_scripts="ignore-scripts" in flags, flags=flags)
+    if name == "pnpm" and values[:1] in (["install"], ["i"], ["fetch"]):
+        flags, _, operands = _opts(_PNPM, args[1:])
+        if operands:
+            raise Unrecognised("pnpm install of named packages edits package.json")
+        fetch = values[0] == "fetch"
+        frozen = fetch or "frozen-lockfile" in flags
+        inst = Install("pnpm", f"pnpm {values[0]}", frozen=frozen, ignore_scripts=fetch or "ignore-scripts" in flags)
+        inst.flags = flags | ({"fetch"} if fetch else set())
+        return inst
+    if name == "go" and values[:2] in (["mod", "download"], ["mod", "verify"]):
+        extra = [v for v in values[2:] if v not in ("-x", "-json")]
+        if extra:
+            raise Unrecognised("go mod download of named modules or with options")
+        return Install("go", f"go mod {values[1]}", frozen=True)
+    if name == "bundle" and values[:1] == ["install"]:
+        flags, _, operands = _opts(_BUNDLE, args[1:])
+        if operands:
+            raise Unrecognised("bundle install with operands")
+        frozen = bool(flags & {"deployment", "frozen"})
+        return Install("bundler", "bundle install", frozen=frozen, flags=flags)
+    if name == "composer" and values[:1] == ["install"]:
+        flags, _, operands = _opts(_COMPOSER, args[1:])
+        if operands:
+            raise Unrecognised("composer install with operands")
+        return Install("composer", "composer install", frozen=True, ignore_scripts="no-scripts" in flags, flags=flags)
+    return None
+
+
+# --- what the manifests say -------------------------------------------------------------------------
+
+
+def _join(project: str, rel: str) -> str:
+    return posixpath.normpath(posixpath.join(project, rel))
+
+
+def _requirements(context: BuildContext, path: str, needs: Needs, seen: set[str]) -> None:
+    """Follow -r/-c through a pip requirements file (nested paths are relative to the file)."""
+    if path in seen:
+        return
+    seen.add(path)
+    text = context.read(path)
+    if text is None:
+        needs.abort = needs.abort or f"{path} is not in the build context"
+        return
+    needs.files.append(path)
+    here = posixpath.dirname(path)
+    text = re.sub(r"\\\r?\n", "", text)
+    for raw in text.splitlines():
+        line = re.sub(r"(^|\s)#.*$", "", raw).strip()
+        if not line:
+            continue
+        m = re.match(r"^(-r|--requirement|-c|--constraint)(\s*=?\s*|\s+)(\S+)$", line)
+        if m:
+            _requirements(context, _join(here, m.group(3)), needs, seen)
+            continue
+        if re.match(r"^(-e|--editable)\b", line):
+            needs.abort = f"{path} installs `{line}` in place"
+        elif re.match(r"^(-f|--find-links)\b", line) and not re.search(r"(https?|file)://", line):
+            needs.abort = f"{path} reads packages from a local directory ({line})"
+        elif line.startswith((".", "/", "~")) or "file:" in line or re.match(r"^[\w.-]+/", line):
+            needs.abort = f"{path} installs a local path ({line})"
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _toml(context: BuildContext, path: str) -> dict[str, Any] | None:
+    text = context.read(path)
+    if text is None:
+        return None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return None
+
+
+def _path_dependency(table: Any) -> bool:
+    """A TOML dependency table entry that points at a directory (poetry, uv, pipenv)."""
+    if isinstance(table, dict):
+        return any(isinstance(v, dict) and ("path" in v or v.get("workspace") or v.get("editable")) for v in table.values())
+    return False
+
+
+def _pep621_local(doc: dict[str, Any]) -> bool:
+    deps = doc.get("project", {}).get("dependencies", [])
+    optional = doc.get("project", {}).get("optional-dependencies", {})
+    every = list(deps) + [d for group in optional.values() for d in group]
+    return any("file:" in str(d) or re.search(r"@\s*(\.|/)", str(d)) for d in every)
+
+
+def _python_project(inst: Install, context: BuildContext, project: str, needs: Needs) -> None:
+    doc = _toml(context, _join(project, "pyproject.toml"))
+    if doc is None:
+        needs.abort = "pyproject.toml is missing from the build context or unreadable"
+        return
+    tool = doc.get("tool", {})
+    if inst.ecosystem == "poetry":
+        poetry = tool.get("poetry", {})
+        tables = [poetry.get("dependencies"), poetry.get("dev-dependencies")]
+        tables += [g.get("dependencies") for g in poetry.get("group", {}).values() if isinstance(g, dict)]
+        if any(_path_dependency(t) for t in tables) and "no-directory" not in inst.flags:
+            needs.abort = "pyproject.toml has path dependencies inside the project"
+    else:
+        uv = tool.get("uv", {})
+        if "workspace" in uv or _path_dependency(uv.get("sources")):
+            needs.abort = "pyproject.toml has a uv workspace or path sources"
+    if _pep621_local(doc):
+        needs.abort = "pyproject.toml depends on local paths"
+
+
+def _pipenv(context: BuildContext, project: str, needs: Needs) -> None:
+    doc = _toml(context, _join(project, "Pipfile"))
+    if doc is None:
+        needs.abort = "Pipfile is missing from the build context or unreadable"
+        return
+    if _path_dependency(doc.get("packages")) or _path_dependency(doc.get("dev-packages")):
+        needs.abort = "the Pipfile has path or editable dependencies"
+
+
+def _node(inst: Install, context: BuildContext, project: str, needs: Needs) -> None:
+    text = context.read(_join(project, "package.json"))
+    try:
+        pkg = json.loads(text) if text is not None else None
+    except ValueError:
+        pkg = None
+    if not isinstance(pkg, dict):
+        needs.abort = "package.json is missing from the build context or unreadable"
+        return
+    if pkg.get("workspaces"):
+        needs.abort = "package.json declares workspaces, whose packages the install reads"
+    scripts = _dict(pkg.get("scripts"))
+    run = [s for s in LIFECYCLE_SCRIPTS if s in scripts]
+    if run and not inst.ignore_scripts:
+        needs.abort = f"the install runs the project's `{run[0]}` script"
+    if (
+        context.is_file(_join(project, "binding.gyp"))
+        and not inst.ignore_scripts
+        and not {"install", "preinstall"} & set(scripts)
+    ):
+        needs.abort = "binding.gyp makes the install compile the project (node-gyp rebuild)"
+    for fld in DEPENDENCY_FIELDS:
+        deps = pkg.get(fld)
+        if isinstance(deps, dict):
+            for dep, spec in deps.items():
+                if isinstance(spec, str) and (spec.startswith(LOCAL_SPECIFIERS) or "patch:" in spec):
+                    needs.abort = f"dependency {dep} is `{spec}`, a path inside the project"
+    workspace = context.read(_join(project, "pnpm-workspace.yaml"))
+    if workspace is not None and re.search(r"^packages\s*:", workspace, re.MULTILINE):
+        needs.abort = "pnpm-workspace.yaml lists workspace packages"
+
+
+def _go(context: BuildContext, project: str, needs: Needs) -> None:
+    text = context.read(_join(project, "go.mod"))
+    if text is None:
+        needs.abort = "go.mod is missing from the build context"
+        return
+    if context.is_file(_join(project, "go.work")):
+        needs.abort = "go.work makes this a workspace of local modules"
+    for m in re.finditer(r"=>\s*(\S+)", text):
+        if m.group(1).startswith((".", "/")):
+            needs.abort = f"go.mod replaces a module with the local path {m.group(1)}"
+
+
+_GEMFILE_LOCAL = re.compile(
+    r"^\s*(gemspec\b|eval_gemfile\b|path\b|require_relative\b|load\b)|\bpath:|:path\s*=>|\bFile\.|\bDir\b|__dir__",
+    re.MULTILINE,
+)
+
+
+def _bundler(inst: Install, context: BuildContext, project: str, needs: Needs) -> None:
+    text = context.read(_join(project, "Gemfile"))
+    if text is None:
+        needs.abort = "the Gemfile is missing from the build context"
+        return
+    m = _GEMFILE_LOCAL.search(text)
+    if m:
+        needs.abort = f"the Gemfile reads the project (`{m.group().strip()}`)"
+    for m in re.finditer(r"\bruby\s+file:\s*[\"']([^\"']+)[\"']", text):
+        needs.files.append(_join(project, m.group(1)))
+    lock = context.read(_join(project, "Gemfile.lock"))
+    if lock is not None and re.search(r"^PATH$", lock, re.MULTILINE):
+        needs.abort = "Gemfile.lock has gems from local paths"
+    if inst.flags & _BUNDLE_REMEMBERED and context.present(_join(project, ".bundle")):
+        needs.unsafe.append("bundle install rewrites .bundle/config, which the build context also holds")
+
+
+def _composer(inst: Install, context: BuildContext, project: str, needs: Needs) -> None:
+    text = context.read(_join(project, "composer.json"))
+    try:
+        doc = json.loads(text) if text is not None else None
+    except ValueError:
+        doc = None
+    if not isinstance(doc, dict):
+        needs.abort = "composer.json is missing from the build context or unreadable"
+        return
+    scripts = _dict(doc.get("scripts"))
+    events = [e for e in COMPOSER_EVENTS if e in scripts]
+    if events and not inst.ignore_scripts:
+        needs.abort = f"composer runs the project's `{events[0]}` script (add --no-scripts)"
+    repos = doc.get("repositories")
+    repo_list = repos.values() if isinstance(repos, dict) else repos if isinstance(repos, list) else []
+    if any(isinstance(r, dict) and r.get("type") == "path" for r in repo_list):
+        needs.abort = "composer.json has path repositories inside the project"
+    autoload = [doc.get("autoload"), doc.get("autoload-dev")]
+    classmap = any(isinstance(a, dict) and a.get("classmap") for a in autoload)
+    optimize = bool(inst.flags & {"o", "optimize-autoloader", "a", "classmap-authoritative"})
+    if (classmap or optimize) and "no-autoloader" not in inst.flags:
+        needs.abort = "the autoloader is generated by scanning the project's sources (add --no-autoloader)"
+    extra = _dict(doc.get("extra"))
+    config = _dict(doc.get("config"))
+    if extra.get("installer-paths") or "vendor-dir" in config or "bin-dir" in config:
+        needs.unsafe.append("composer installs into project folders other than vendor/")
+
+
+def _output_env(inst: Install, state: State, dst: str) -> list[str]:
+    """Environment variables that may send the install's output into the copied destination."""
+    out = []
+    for var in OUTPUT_ENV.get(inst.ecosystem, ()):
+        if var not in state.env and var not in state.raw_env:
+            continue
+        value = state.env.get(var)
+        paths = [p for p in (value or "").split(":") if p]
+        if value is None or any(not p.startswith("/") or within(normalize(p), dst) for p in paths):
+            out.append(f"ENV {var} may put the install's output inside {dst}")
+        if value is not None and var in ("POETRY_VIRTUALENVS_IN_PROJECT", "PIPENV_VENV_IN_PROJECT"):
+            out.append(f"ENV {var} puts the virtual environment inside the project")
+    return out
+
+
+def needs(inst: Install, context: BuildContext | None, project: str, state: State, dst: str) -> Needs:
+    """The context files `inst` reads (project-relative `project` is its working directory in the context)."""
+    eco = ECOSYSTEMS[inst.ecosystem]
+    result = Needs(abort=inst.abort)
+    if context is None:
+        names = list(inst.files) if inst.ecosystem == "pip" else list(eco.unknown_context)
+        result.files = [_join(project, n) for n in names]
+        result.unsafe.append("the build context was not available to check the manifests")
+        return result
+    if inst.ecosystem == "pip":
+        seen: set[str] = set()
+        for f in inst.files:
+            _requirements(context, _join(project, f), result, seen)
+    else:
+        for name in eco.required:
+            path = _join(project, name)
+            if not context.is_file(path):
+                result.abort = result.abort or f"{path} is not in the build context"
+            result.files.append(path)
+        for name in eco.optional:
+            path = _join(project, name)
+            if context.present(path):
+                result.files.append(path)
+    if result.abort is None:
+        if inst.ecosystem in ("poetry", "uv"):
+            _python_project(inst, context, project, result)
+        elif inst.ecosystem == "pipenv":
+            _pipenv(context, project, result)
+        elif inst.ecosystem in ("npm", "yarn", "pnpm"):
+            _node(inst, context, project, result)
+        elif inst.ecosystem == "go":
+            _go(context, project, result)
+        elif inst.ecosystem == "bundler":
+            _bundler(inst, context, project, result)
+        elif inst.ecosystem == "composer":
+            _composer(inst, context, project, result)
+    if inst.ecosystem == "npm" and inst.frozen and not any(
+        context.is_file(_join(project, f)) for f in ("package-lock.json", "npm-shrinkwrap.json")
+    ):
+        result.abort = result.abort or "npm ci needs package-lock.json, which is not in the build context"
+    for out in eco.outputs:
+        if context.present(_join(project, out)):
+            result.unsafe.append(f"the build context holds {_join(project, out)}, which the install writes")
+    if eco.lock and not inst.frozen and context.is_file(_join(project, eco.lock)):
+        result.unsafe.append(f"{inst.command} may rewrite {eco.lock}; the later copy of the project would revert it")
+    result.unsafe.extend(_output_env(inst, state, dst))
+    result.files = sorted(dict.fromkeys(result.files), key=lambda p: (p.count("/"), p))
+    return result

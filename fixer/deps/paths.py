@@ -1,0 +1,52 @@
+"""Absolute image paths as subtrees: does a step's footprint touch what a COPY wrote?"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+
+
+def normalize(path: str) -> str:
+    """`/app/./src/` -> `/app/src`; the path must be absolute."""
+    norm = posixpath.normpath(path)
+    if norm.startswith("//"):
+        norm = "/" + norm.lstrip("/")  # POSIX keeps a leading `//`, the image file system does not
+    return norm
+
+
+def join(base: str, path: str) -> str:
+    """`path` resolved against the absolute directory `base` (as WORKDIR and COPY do)."""
+    return normalize(posixpath.join(base, path))
+
+
+def within(path: str, root: str) -> bool:
+    """`path` is `root` or lies below it."""
+    if root == "/":
+        return True
+    return path == root or path.startswith(root + "/")
+
+
+def overlaps(a: str, b: str) -> bool:
+    """One subtree contains the other."""
+    return within(a, b) or within(b, a)
+
+
+@dataclass(frozen=True)
+class Tree:
+    """A subtree a command may read or write, minus `holes` it provably leaves alone.
+
+    Holes come from packaging policy, e.g. distribution packages never install below /usr/local.
+    """
+
+    root: str
+    holes: tuple[str, ...] = ()
+
+    def touches(self, path: str) -> bool:
+        """Whether this tree shares any path with the subtree at `path`."""
+        if within(self.root, path):
+            return True  # `path` is the root or one of its ancestors
+        return within(path, self.root) and not any(within(path, h) for h in self.holes)
+
+
+def trees(*roots: str, holes: tuple[str, ...] = ()) -> tuple[Tree, ...]:
+    return tuple(Tree(normalize(r), holes) for r in roots)

@@ -1,0 +1,205 @@
+"""How far a COPY of the build context can move down its stage, and whether to split out the manifests.
+
+The walk starts after the COPY and passes instructions that provably neither read what it copied nor
+change where or how it copies: metadata, ENV/ARG it does not expand, COPYs to other places,
+WORKDIRs away from its destination (its relative destination is then written out), and RUNs whose
+every command is recognised (see `fixer.deps.effects`) and touches nothing the COPY writes. The walk
+stops at anything else. A `COPY . <dst>` that stops at a dependency install needing only manifests
+is split: the manifests are copied just before the install and the full copy lands after it.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+
+from fixer.deps import effects, installs
+from fixer.deps.context import BuildContext
+from fixer.deps.copies import CARRIED_FLAGS, CopyStep, read_copy
+from fixer.deps.paths import Tree, overlaps, within
+from fixer.deps.stage import State, apply, states
+from fixer.syntax import Dockerfile, Instruction, Stage
+from fixer.syntax.buildkit import node_of
+
+# instructions a COPY never depends on and that never touch the file system
+METADATA = frozenset({"LABEL", "EXPOSE", "STOPSIGNAL", "HEALTHCHECK", "CMD", "ENTRYPOINT", "MAINTAINER", "USER"})
+# more context files than this and the exact list of what a copy writes is not worth computing
+MAX_CONTEXT_FILES = 20000
+
+
+@dataclass
+class Split:
+    install: Instruction
+    files: list[str]  # context paths of the manifests, in copy order
+    commands: list[str]  # the installs, for the message
+    unsafe: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    copy: CopyStep
+    after: Instruction | None = None  # where the copy lands; None: it stays
+    runs_passed: int = 0
+    rewrite: str | None = None  # the absolute destination written out, when it passes a WORKDIR
+    split: Split | None = None
+    abort: tuple[Instruction, str] | None = None  # an install that reads the project: report only
+    stop: str = ""  # why the walk ended (for the corpus statistics)
+    stop_at: Instruction | None = None
+
+
+def declared_names(instr: Instruction, escape: str) -> set[str]:
+    if instr.cmd == "ARG":
+        return {w.split("=", 1)[0] for w in instr.args.split()}
+    try:
+        return {k for k, _ in node_of(instr, escape).items()}
+    except Exception:  # noqa: BLE001 - unreadable ENV: assume it declares everything
+        return {"*"}
+
+
+def _context_files(copy: CopyStep, context: BuildContext | None) -> list[str] | None:
+    """Image paths a `COPY . <dst>` writes, when the context is known and small enough."""
+    if context is None or copy.dst is None:
+        return None
+    out: list[str] = []
+    for i, f in enumerate(context.files_under(".")):
+        if i >= MAX_CONTEXT_FILES:
+            return None
+        out.append(posixpath.join(copy.dst, f))
+    return out
+
+
+def _blocks(copy: CopyStep, effect: effects.Effect, workdir: str | None) -> str | None:
+    """Why a recognised step cannot be passed, or None."""
+    if effect.conflicts(copy.writes, copy.reads):
+        return "touches the destination"
+    if effect.cwd and (workdir is None or any(overlaps(workdir, w) for w in copy.writes)):
+        return "reads the working directory"
+    return None
+
+
+def plan(df: Dockerfile, stage: Stage, pos: int, context: BuildContext | None, before: list[State] | None = None) -> Plan | None:
+    """The plan for the COPY/ADD at `stage.instructions[pos]`; None when it is no build-context copy."""
+    sts = before if before is not None else states(df, stage)
+    instrs = stage.instructions
+    copy = read_copy(instrs[pos], sts[pos], df.escape, context)
+    if copy is None or not copy.from_context:
+        return None
+    result = Plan(copy)
+    passed_workdir = False
+    last_run: int | None = None
+    for j in range(pos + 1, len(instrs)):
+        x, st = instrs[j], sts[j]
+        kind = x.cmd
+        reason: str | None = None
+        if kind in METADATA:
+            continue
+        if kind in ("ENV", "ARG"):
+            names = declared_names(x, df.escape)
+            if names & copy.refs or "*" in names:
+                reason = f"{kind} sets a variable the COPY uses"
+        elif kind == "WORKDIR":
+            after = st.copy()
+            apply(after, x, df.escape)
+            if copy.dst is None or after.workdir is None:
+                reason = "WORKDIR (destination or new directory unknown)"
+            elif any(overlaps(after.workdir, w) for w in copy.writes):
+                reason = "WORKDIR of the destination"
+            elif copy.instr.json:
+                reason = "WORKDIR (exec-form COPY not rewritten)"
+            else:
+                passed_workdir = True
+        elif kind in ("COPY", "ADD"):
+            other = read_copy(x, st, df.escape, context)
+            if other is None or other.dst is None or copy.dst is None:
+                reason = f"{kind} with an unknown destination"
+            elif effects.Effect(tuple(Tree(r) for r in other.reads), tuple(Tree(w) for w in other.writes)).conflicts(
+                copy.writes, copy.reads
+            ):
+                reason = f"{kind} to an overlapping destination"
+        elif kind == "RUN":
+            if copy.dst is None:
+                reason = "destination unknown"
+            else:
+                analysis = effects.analyse(x, st)
+                if analysis.recognised:
+                    reason = _blocks(copy, analysis.effect, st.workdir)
+                    if reason is None:
+                        last_run = j
+                        continue
+                    reason = f"RUN {reason}"
+                else:
+                    reason = analysis.reason or "RUN not recognised"
+                    if _try_split(df, result, x, st, context):
+                        last_run = j
+                        break
+                    reason = result.stop or reason
+        else:
+            reason = kind
+        if reason is not None:
+            result.stop, result.stop_at = reason, x
+            break
+    else:
+        result.stop = "end of stage"
+    if last_run is None:
+        return result
+    result.after = instrs[last_run]
+    result.runs_passed = sum(1 for i in instrs[pos + 1 : last_run + 1] if i.cmd == "RUN")
+    workdir_passed = any(i.cmd == "WORKDIR" for i in instrs[pos + 1 : last_run + 1])
+    if passed_workdir and workdir_passed and copy.dst is not None:
+        value = copy.dst_text
+        if not value.startswith("/"):
+            result.rewrite = copy.dst.rstrip("/") + "/" if copy.dst_is_dir else copy.dst
+    return result
+
+
+def _try_split(df: Dockerfile, result: Plan, x: Instruction, st: State, context: BuildContext | None) -> bool:
+    """Whether the RUN `x` is an install the `COPY . <dst>` can be split for (sets result.split/abort)."""
+    from fixer.shell.parse import ShellParseError, parse
+
+    copy = result.copy
+    if not copy.copies_everything or copy.dst is None or st.workdir is None or not within(st.workdir, copy.dst):
+        return False
+    if any(f.name not in CARRIED_FLAGS for f in copy.instr.flags) or not st.posix or x.json or x.heredocs:
+        return False
+    try:
+        simple = effects.flatten([parse(x.args).body])
+    except (ShellParseError, effects.Unrecognised):
+        return False
+    found: list[installs.Install] = []
+    effect = effects.Effect(reads=effects.BASE_READS)
+    try:
+        effect = effect | effects.mount_effect(x, st) | effects.redirecting_env(st)
+        for cmd in simple:
+            inst = installs.recognise(cmd)
+            if inst is not None:
+                found.append(inst)
+            else:
+                effect = effect | effects.simple_effect(cmd, st)
+    except effects.Unrecognised as e:
+        if found:
+            result.stop = f"install RUN also runs: {e}"
+        return False
+    if not found:
+        return False
+    # the other commands of the RUN now run before the project is copied
+    files = _context_files(copy, context) or copy.writes
+    if any(t.touches(copy.dst) for t in effect.writes) or any(t.touches(f) for t in effect.reads for f in files):
+        result.stop = "install RUN also touches the destination"
+        return False
+    if effect.cwd:
+        result.stop = "install RUN also reads the working directory"
+        return False
+    project = posixpath.relpath(st.workdir, copy.dst)
+    split = Split(x, [], [i.command for i in found])
+    for inst in found:
+        need = installs.needs(inst, context, project, st, copy.dst)
+        if need.abort is not None:
+            result.abort = (x, need.abort)
+            result.stop = "install reads the project"
+            return False
+        split.files.extend(f for f in need.files if f not in split.files)
+        split.unsafe.extend(need.unsafe)
+    if not split.files:
+        return False
+    result.split = split
+    return True
