@@ -1,19 +1,29 @@
 """Image references and their resolution through OCI registries (for DF001).
 
-Importing this package stays cheap: httpx is imported by `fixer.images.registry` only, on the first
-lookup that needs the network.
+Importing this package costs nothing: the submodules load on first use, and httpx only with the
+first lookup that needs the network (`fixer.images.registry`).
 """
 
-from fixer.images.reference import InvalidReferenceError, Reference, parse_reference
-from fixer.images.resolve import PinMode, Resolution, Resolver, ResolverOptions, make_resolver
+from __future__ import annotations
 
-__all__ = [
-    "InvalidReferenceError",
-    "PinMode",
-    "Reference",
-    "Resolution",
-    "Resolver",
-    "ResolverOptions",
-    "make_resolver",
-    "parse_reference",
-]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "InvalidReferenceError": "fixer.images.reference",
+    "Reference": "fixer.images.reference",
+    "parse_reference": "fixer.images.reference",
+    "PinMode": "fixer.images.resolve",
+    "Resolution": "fixer.images.resolve",
+    "Resolver": "fixer.images.resolve",
+    "ResolverOptions": "fixer.images.resolve",
+    "make_resolver": "fixer.images.resolve",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -119,6 +118,8 @@ class Cache:
             self._dirty.clear()
 
     def _write(self, entries: dict[str, Entry]) -> None:
+        import tempfile
+
         self.path.parent.mkdir(parents=True, exist_ok=True)
         payload = {"version": _VERSION, "entries": {k: e.to_json() for k, e in sorted(entries.items())}}
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".images.", suffix=".tmp")

@@ -13,8 +13,6 @@ import binascii
 import json
 import logging
 import os
-import shutil
-import subprocess
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -136,6 +134,9 @@ def _from_auths(auths: Any, host: str) -> Credentials | None:
 
 
 def _from_helper(helper: str, server: str) -> Credentials | None:
+    import shutil
+    import subprocess
+
     exe = shutil.which(f"docker-credential-{helper}")
     if exe is None:
         log.warning("credential helper docker-credential-%s not found on PATH", helper)
