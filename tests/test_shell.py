@@ -361,3 +361,52 @@ def test_generated_comments_agree_with_bash(case: tuple[str, list[str], list[str
     rest = script[end:].strip()
     assert rest == (comment or "")
     assert subprocess.run(["bash", "-n", "-c", script[:end]], capture_output=True).returncode == 0
+
+
+# -- the shell a RUN runs under ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv,posix,errexit",
+    [
+        (["/bin/sh", "-c"], True, False),
+        (["/bin/bash", "-eo", "pipefail", "-c"], True, True),
+        (["/bin/bash", "-o", "errexit", "-c"], True, True),
+        (["/bin/ash", "-ec"], True, True),
+        (["/usr/bin/zsh", "-c"], True, False),
+        (["bash", "-o", "pipefail", "-c"], True, False),
+        (["busybox", "sh", "-c"], True, False),
+        (["powershell", "-Command"], False, False),
+        (["pwsh", "-Command"], False, False),
+        (["cmd", "/S", "/C"], False, False),
+        (["C:\\Windows\\System32\\cmd.exe", "/c"], False, False),
+    ],
+)
+def test_shell_from_argv(argv: list[str], posix: bool, errexit: bool) -> None:
+    from fixer.shell.stage_shell import shell_from_argv
+
+    sh = shell_from_argv(argv)
+    assert (sh.posix, sh.errexit) == (posix, errexit)
+
+
+def test_shell_per_stage_inherited_and_from_windows_images() -> None:
+    from fixer.shell.stage_shell import shell_at
+    from fixer.syntax import parse as parse_dockerfile
+
+    df = parse_dockerfile(
+        "ARG BASE=mcr.microsoft.com/windows/servercore:ltsc2022\n"
+        "FROM debian:12 AS a\nRUN one\nSHELL [\"/bin/bash\", \"-e\", \"-c\"]\nRUN two\n"
+        "FROM a\nRUN three\nSHELL [\"/bin/sh\", \"-c\"]\nRUN four\n"
+        "FROM $BASE\nRUN five\n"
+        "FROM debian:12\nENV SHELLOPTS=errexit\nSHELL [\"bash\", \"-c\"]\nRUN six\n"
+    )
+    runs = {i.args: i for i in df.instructions if i.cmd == "RUN"}
+    got = {k: (shell_at(df, v).name, shell_at(df, v).posix, shell_at(df, v).errexit) for k, v in runs.items()}
+    assert got == {
+        "one": ("sh", True, False),
+        "two": ("bash", True, True),
+        "three": ("bash", True, True),
+        "four": ("sh", True, False),
+        "five": ("cmd", False, False),
+        "six": ("bash", True, True),
+    }
