@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import enum
-import json
 import os
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
 
-from fixer.diff import colorize, unified_diff
-from fixer.engine.finding import Applicability, Finding
-from fixer.files import InputError, decode, discover, read, write_atomic
+from fixer.report import FileOutcome
 
 app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
 
@@ -28,6 +24,8 @@ class Color(str, enum.Enum):
 class Format(str, enum.Enum):
     text = "text"
     json = "json"
+    sarif = "sarif"
+    github = "github"
 
 
 class Pin(str, enum.Enum):
@@ -37,15 +35,6 @@ class Pin(str, enum.Enum):
 
 def _split(values: list[str] | None) -> list[str]:
     return [t.strip() for v in values or [] for t in v.split(",") if t.strip()]
-
-
-@dataclass
-class FileOutcome:
-    name: str
-    changed: bool = False
-    findings: list[Finding] = field(default_factory=list)
-    error: str | None = None
-    diff: list[str] = field(default_factory=list)
 
 
 def _use_color(choice: Color, stream: Any) -> bool:
@@ -58,6 +47,11 @@ def _use_color(choice: Color, stream: Any) -> bool:
     if os.environ.get("FORCE_COLOR"):
         return True
     return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def _fail(message: str) -> None:
+    sys.stderr.write(f"dockfix: error: {message}\n")
+    raise typer.Exit(2)
 
 
 @app.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -73,65 +67,142 @@ def dockfix(
     ] = None,
     output_format: Annotated[Format, typer.Option("--format", help="Report format.")] = Format.text,
     color: Annotated[Color, typer.Option(help="Colour the diff.")] = Color.auto,
-    pin: Annotated[Pin, typer.Option(help="DF001: pin to a version tag or to tag@digest.")] = Pin.tag,
+    config: Annotated[Optional[Path], typer.Option(help="Read settings from this file only.")] = None,
+    isolated: Annotated[bool, typer.Option("--isolated", help="Ignore every configuration file.")] = False,
+    no_hadolint_config: Annotated[
+        bool, typer.Option("--no-hadolint-config", help="Do not honour .hadolint.yaml's `ignored` list.")
+    ] = False,
+    statistics: Annotated[bool, typer.Option("--statistics", help="Print counts per rule.")] = False,
+    show_fixes: Annotated[bool, typer.Option("--show-fixes", help="List what was fixed in each file.")] = False,
+    show_unused_pragmas: Annotated[
+        bool, typer.Option("--show-unused-pragmas", help="Report `# dockfix:` pragmas that suppress nothing.")
+    ] = False,
+    list_rules: Annotated[bool, typer.Option("--list-rules", help="Print the rules and exit.")] = False,
+    explain: Annotated[Optional[str], typer.Option(help="Print a rule's documentation and exit.")] = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Files processed in parallel (default: CPUs).")] = None,
+    pin: Annotated[Optional[Pin], typer.Option(help="DF001: pin to a version tag or to tag@digest.")] = None,
     offline: Annotated[bool, typer.Option("--offline", help="DF001: use cached registry answers only.")] = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="DF001: ignore the registry answer cache.")] = False,
-    registry_timeout: Annotated[float, typer.Option(help="DF001: seconds per registry request.")] = 10.0,
+    registry_timeout: Annotated[Optional[float], typer.Option(help="DF001: seconds per image lookup.")] = None,
     context: Annotated[Optional[Path], typer.Option(help="DF004: the build context (default: the Dockerfile's folder).")] = None,
     target: Annotated[Optional[str], typer.Option(help="DF005: the stage that is the final image.")] = None,
 ) -> None:
     """Fix Dockerfiles: pin base images, merge RUNs, clean package caches, reorder COPY, run as non-root."""
-    from fixer.engine.rules import RuleContext, UnknownRuleError, select_rules
+    from fixer import report
+    from fixer.config import ConfigError, Settings, find_config, find_hadolint_config, hadolint_ignored, load
+    from fixer.engine.rules import RuleContext, UnknownRuleError, all_rules, select_rules
 
+    if list_rules:
+        sys.stdout.write(report.rules_table(all_rules()))
+        return
+    if explain:
+        found = [r for r in all_rules() if explain.upper() == r.code or explain.lower() == r.name]
+        if not found:
+            _fail(f"unknown rule {explain!r}")
+        sys.stdout.write(f"{found[0].code} {found[0].name}\n\n{found[0].doc}\n")
+        return
     if sum((diff, write, check)) > 1:
-        _usage("--diff, --write and --check are mutually exclusive")
+        _fail("--diff, --write and --check are mutually exclusive")
+
+    targets = paths or ["."]
+    first = Path(targets[0]) if targets[0] != "-" else Path.cwd()
+    known_options = {r.code: dict(r.options) for r in all_rules()}
     try:
-        rules = select_rules(_split(select) or ["ALL"], _split(ignore))
+        if isolated:
+            settings = Settings()
+        elif config is not None:
+            settings = load(config, known_options)
+        else:
+            found_cfg = find_config(first)
+            settings = load(found_cfg, known_options) if found_cfg else Settings()
+        if not isolated and not no_hadolint_config:
+            hl = find_hadolint_config(first)
+            if hl is not None:
+                settings.hadolint_ignored = hadolint_ignored(hl)
+    except ConfigError as e:
+        _fail(str(e))
+
+    # command-line rule selection replaces the configured one, as in ruff
+    chosen = _split(select) or settings.select
+    dropped = _split(ignore) or settings.ignore
+    by_hadolint = [r.code for r in all_rules() if set(r.hadolint) & set(settings.hadolint_ignored)]
+    try:
+        rules = select_rules(chosen, [*dropped, *by_hadolint])
     except UnknownRuleError as e:
-        _usage(str(e))
-    options: dict[str, dict[str, Any]] = {
-        "DF001": {"pin": pin.value, "offline": offline, "no_cache": no_cache, "timeout": registry_timeout},
-    }
+        _fail(f"{e} (in --select/--ignore or {settings.source or 'defaults'})")
+    unsafe = unsafe_fixes if unsafe_fixes is not None else settings.unsafe_fixes
+
+    options: dict[str, dict[str, Any]] = {code: dict(o) for code, o in settings.rule_options.items()}
+    df001 = options.setdefault("DF001", {})
+    df001.update({"pin": (pin.value if pin else settings.pin), "offline": offline or df001.get("offline", False)})
+    df001["no_cache"] = no_cache or df001.get("no_cache", False)
+    if registry_timeout is not None:
+        df001["timeout"] = registry_timeout
     ctx = RuleContext(options=options, target=target, context_dir=context)
+    networked = any(r.code == "DF001" for r in rules) and not df001["offline"]
     if any(r.code == "DF001" for r in rules):
-        ctx.resolver = _make_resolver(options["DF001"])
+        ctx.resolver = _make_resolver(df001)
 
     mode = "write" if write else "check" if check else "diff"
     human = output_format is Format.text
-    out_stream = sys.stdout
-    inputs = _inputs(paths or ["."])
+    inputs = _inputs(targets, settings)
+    workers = 1 if networked else (jobs or os.cpu_count() or 1)
+    from fixer.runner import Job, run_jobs
+
+    job_list = [Job(name, path, mode, unsafe, settings.ignores_for(path)) for name, path in inputs]
     outcomes: list[FileOutcome] = []
-    for name, path in inputs:
-        if path is None and name != "-":
-            outcomes.append(FileOutcome(name, error=name))  # discovery error message
-            continue
-        outcome = _process(name, path, rules, ctx, unsafe_fixes, mode, human)
-        outcomes.append(outcome)
-        if human and outcome.diff and mode == "diff":
-            lines = colorize(outcome.diff) if _use_color(color, out_stream) else outcome.diff
-            out_stream.write("".join(lines))
-    _report(outcomes, mode, output_format)
+    try:
+        for outcome in run_jobs(job_list, rules, ctx, workers, show_unused_pragmas, progress=human):
+            outcomes.append(outcome)
+            if human and outcome.diff and mode == "diff":
+                lines = _colorize(outcome.diff) if _use_color(color, sys.stdout) else outcome.diff
+                sys.stdout.write("".join(lines))
+                sys.stdout.flush()
+    finally:
+        if ctx.resolver is not None:
+            ctx.resolver.close()
+
+    for o in outcomes:
+        if o.error and output_format is not Format.github:
+            sys.stderr.write(f"dockfix: error: {o.error}\n")
+    if output_format is Format.json:
+        report.write_json(sys.stdout, outcomes)
+    elif output_format is Format.sarif:
+        import json
+
+        sys.stdout.write(json.dumps(report.sarif(outcomes, rules), indent=2) + "\n")
+    elif output_format is Format.github:
+        report.write_github(sys.stdout, outcomes)
+    else:
+        # stdout carries the fixed text when stdin is written back
+        stream = sys.stderr if mode == "write" and any(o.name == "-" for o in outcomes) else sys.stdout
+        report.write_text(stream, outcomes, mode)
+        if statistics:
+            report.write_statistics(stream, outcomes)
+        if show_fixes:
+            report.write_show_fixes(stream, outcomes)
     if any(o.error for o in outcomes):
         raise typer.Exit(2)
     if mode == "check" and any(o.changed for o in outcomes):
         raise typer.Exit(1)
 
 
-def _usage(message: str) -> None:
-    sys.stderr.write(f"dockfix: error: {message}\n")
-    raise typer.Exit(2)
+def _colorize(lines: list[str]) -> list[str]:
+    from fixer.diff import colorize
+
+    return colorize(lines)
 
 
 def _make_resolver(options: dict[str, Any]) -> Any:
-    try:
-        from fixer.images.resolve import make_resolver
-    except ImportError:
-        return None
+    from fixer.images.resolve import make_resolver
+
     return make_resolver(options)
 
 
-def _inputs(paths: list[str]) -> list[tuple[str, Path | None]]:
+def _inputs(paths: list[str], settings: Any) -> list[tuple[str, Path | None]]:
     """(display name, path) per file; path None with the name holding an error for a bad argument."""
+    from fixer.files import discover
+
     out: list[tuple[str, Path | None]] = []
     for p in paths:
         if p == "-":
@@ -140,12 +211,12 @@ def _inputs(paths: list[str]) -> list[tuple[str, Path | None]]:
         path = Path(p)
         try:
             if path.is_dir():
-                found = list(discover(path))
+                found = [f for f in discover(path) if not settings.excluded(f)]
                 if not found:
                     out.append((f"{p}: no Dockerfiles found", None))
                 out.extend((str(f), f) for f in found)
             elif path.exists() or path.is_symlink():
-                out.append((p, path))
+                out.append((p, path))  # named explicitly: processed whatever its name or exclusions
             else:
                 out.append((f"{p}: no such file or directory", None))
         except PermissionError:
@@ -153,105 +224,6 @@ def _inputs(paths: list[str]) -> list[tuple[str, Path | None]]:
         except OSError as e:
             out.append((f"{p}: cannot read ({e.strerror})", None))
     return out
-
-
-def _allow(rules_unsafe: Optional[bool]) -> Any:
-    from fixer.engine.rules import all_rules
-
-    by_default = {r.code for r in all_rules() if r.unsafe_by_default}
-
-    def allow(f: Finding) -> bool:
-        if f.fix is None:
-            return False
-        if f.fix.applicability is Applicability.SAFE:
-            return True
-        if rules_unsafe is None:
-            return f.code in by_default
-        return rules_unsafe
-
-    return allow
-
-
-def _process(
-    name: str, path: Path | None, rules: Any, ctx: Any, unsafe: Optional[bool], mode: str, human: bool
-) -> FileOutcome:
-    from fixer.engine.pipeline import FixedPointError, fix_text
-    from fixer.syntax import ParseError
-
-    outcome = FileOutcome(name)
-    try:
-        text = decode(sys.stdin.buffer.read(), "<stdin>") if path is None else read(path)
-        ctx.path = path
-        result = fix_text(text, rules, ctx, allow=_allow(unsafe))
-    except InputError as e:
-        outcome.error = str(e)
-        return outcome
-    except ParseError as e:
-        outcome.error = f"{name}:{e.line}: {e.reason}"
-        return outcome
-    except FixedPointError as e:
-        outcome.error = f"{name}: internal error, left unchanged: {e} (please report this)"
-        return outcome
-    outcome.findings = result.findings
-    outcome.changed = result.changed
-    if path is None and mode == "write":
-        if human:
-            sys.stdout.write(result.output)
-        return outcome
-    if result.changed:
-        if mode == "write":
-            try:
-                write_atomic(path, result.output)  # type: ignore[arg-type]
-            except OSError as e:
-                outcome.error = f"{name}: cannot write ({e.strerror})"
-        else:
-            outcome.diff = unified_diff(result.source, result.output, f"a/{name}", f"b/{name}")
-    return outcome
-
-
-def _report(outcomes: list[FileOutcome], mode: str, fmt: Format) -> None:
-    for o in outcomes:
-        if o.error:
-            sys.stderr.write(f"dockfix: error: {o.error}\n")
-    if fmt is Format.json:
-        rows = [
-            {
-                "file": o.name,
-                "line": f.line,
-                "column": f.column,
-                "code": f.code,
-                "name": f.name,
-                "message": f.message,
-                "fixable": f.fixable,
-                "applicability": f.applicability,
-                "fixed": f.fixed,
-                "hadolint": list(f.hadolint),
-            }
-            for o in outcomes
-            for f in o.findings
-        ]
-        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
-        return
-    # in text mode, stdout carries the fixed text when stdin is written back
-    stream = sys.stderr if mode == "write" and any(o.name == "-" for o in outcomes) else sys.stdout
-    fixed = remaining = 0
-    for o in outcomes:
-        for f in o.findings:
-            if f.fixed:
-                fixed += 1
-                if mode == "write":
-                    continue
-            else:
-                remaining += 1
-            mark = " [*]" if f.fixed else ""
-            hint = " (unsafe fix available with --unsafe-fixes)" if not f.fixed and f.fixable else ""
-            stream.write(f"{o.name}:{f.line}:{f.column}: {f.code} {f.name}{mark} {f.message}{hint}\n")
-    changed = sum(1 for o in outcomes if o.changed)
-    verb = "fixed" if mode == "write" else "fixable"
-    summary = f"{fixed} {verb}, {remaining} remaining"
-    if mode == "check" and changed:
-        summary += f"; {changed} file{'s' if changed != 1 else ''} would change"
-    stream.write(summary + "\n")
 
 
 def main() -> None:

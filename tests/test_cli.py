@@ -268,6 +268,7 @@ def test_json_report_fields(tmp_path: Path) -> None:
             "applicability": "safe",
             "fixed": True,
             "hadolint": [],
+            "buildkit": ["ExposeProtoCasing"],
         }
     ]
     assert b"---" not in r.stdout

@@ -62,6 +62,8 @@ class Finding:
     # the instruction index the finding belongs to (for suppression pragmas); None = file level
     instruction: int | None = None
     hadolint: tuple[str, ...] = ()
+    buildkit: tuple[str, ...] = ()
+    pass_no: int = field(default=0, compare=False)  # the pipeline pass that found it (1 = the input text)
     fixed: bool = field(default=False, compare=False)
 
     @property

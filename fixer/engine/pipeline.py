@@ -43,6 +43,19 @@ def check(df: Dockerfile, rules: Sequence[Rule], ctx: RuleContext) -> list[Findi
     return suppress(df, findings)
 
 
+def unused_pragmas(text: str, rules: Sequence[Rule], ctx: RuleContext) -> list[tuple[int, str]]:
+    """`# dockfix:` pragmas in `text` that suppress nothing the rules find (for --show-unused-pragmas)."""
+    from fixer.engine.suppression import unused
+
+    df = parse(text)
+    raw: list[Finding] = []
+    for r in rules:
+        ctx.rule = r
+        raw.extend(r.check(df, ctx))
+    ctx.rule = None
+    return [(line, t) for line, t in unused(df, raw) if "dockfix" in t.lower()]
+
+
 def apply_edits(text: str, edits: Sequence[Edit]) -> str:
     out = []
     pos = 0
@@ -87,6 +100,8 @@ def fix_text(
     seen = {text}
     for passes in range(1, max_passes + 1):
         findings = check(df, rules, ctx)
+        for f in findings:
+            f.pass_no = passes
         candidates = [f for f in findings if f.fix is not None and allow(f) and _signature(f) not in bad]
         chosen: list[Finding] = []
         spans: list[tuple[int, int]] = []

@@ -30,6 +30,8 @@ class Rule:
     buildkit: tuple[str, ...] = ()
     # DF005: the mission wants `--write` to apply its unsafe fix unless configured otherwise
     unsafe_by_default: bool = False
+    # options users may set in config under [tool.dockfix.rules.<code or name>], with their types
+    options: Mapping[str, type] = field(default_factory=dict)
 
     @property
     def doc(self) -> str:
@@ -53,11 +55,14 @@ def rule(
     hadolint: Iterable[str] = (),
     buildkit: Iterable[str] = (),
     unsafe_by_default: bool = False,
+    options: Mapping[str, type] | None = None,
 ) -> Callable[[Check], Check]:
     def register(check: Check) -> Check:
         if code in _REGISTRY:
             raise RuntimeError(f"rule code {code} registered twice")
-        _REGISTRY[code] = Rule(code, name, check, tuple(hadolint), tuple(buildkit), unsafe_by_default)
+        _REGISTRY[code] = Rule(
+            code, name, check, tuple(hadolint), tuple(buildkit), unsafe_by_default, dict(options or {})
+        )
         return check
 
     return register
@@ -133,4 +138,5 @@ class RuleContext:
             fix=fix,
             instruction=instruction,
             hadolint=self.rule.hadolint,
+            buildkit=self.rule.buildkit,
         )

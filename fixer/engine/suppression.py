@@ -3,6 +3,7 @@
 - `# dockfix: ignore=DF002,consecutive-run` in the comments directly above an instruction; `# dockfix: ignore` for all rules
 - `# dockfix: global ignore=DF001` anywhere before the first FROM covers the whole file
 - `# hadolint ignore=DL3059` / `# hadolint global ignore=DL3059` silence the rules that answer those codes
+- BuildKit's `# check=skip=JSONArgsRecommended,…` (or `skip=all`) directive silences the rules answering those checks
 """
 
 from __future__ import annotations
@@ -19,10 +20,29 @@ _HADOLINT = re.compile(r"^\s*#\s*hadolint\s+(global\s+)?ignore\s*=\s*([\w,\s]+)$
 ALL = "*"
 
 
+@dataclass(eq=False)
+class Pragma:
+    line: int
+    text: str
+    tokens: set[str]  # rule codes/names, DL codes, BuildKit check names, or ALL
+    instruction: int | None  # None: the whole file
+    used: bool = False
+
+    def covers(self, f: Finding) -> bool:
+        if ALL in self.tokens:
+            return True
+        up = {t.upper() for t in self.tokens}
+        return (
+            f.code in up
+            or f.name.upper() in up
+            or any(h.upper() in up for h in f.hadolint)
+            or any(b.upper() in up for b in f.buildkit)
+        )
+
+
 @dataclass
 class Pragmas:
-    file: set[str] = field(default_factory=set)  # codes/names, DL codes, or ALL
-    by_instruction: dict[int, set[str]] = field(default_factory=dict)
+    items: list[Pragma] = field(default_factory=list)
 
 
 def _tokens(spec: str | None) -> set[str]:
@@ -31,53 +51,58 @@ def _tokens(spec: str | None) -> set[str]:
     return {t.strip() for t in spec.split(",") if t.strip()}
 
 
-def read_pragmas(df: Dockerfile) -> Pragmas:
-    pragmas = Pragmas()
+def read_pragmas(df: Dockerfile) -> list[Pragma]:
+    pragmas: list[Pragma] = []
     first_from = next((i.start for i in df.instructions if i.cmd == "FROM"), len(df.text))
-    for instr in df.instructions:
-        for comment in instr.comments:
-            _read(comment.text, comment.start < first_from, pragmas, instr.index)
+    owner = {c.number: i.index for i in df.instructions for c in i.comments}
     for ln in df.lines:
-        # global pragmas may also stand detached (followed by a blank line)
-        if ln.start < first_from:
-            _read(ln.text, True, pragmas, None)
+        for regex, is_hadolint in ((_DOCKFIX, False), (_HADOLINT, True)):
+            m = regex.match(ln.text)
+            if not m:
+                continue
+            toks = _tokens(m.group(2))
+            if m.group(1):
+                if ln.start < first_from:
+                    pragmas.append(Pragma(ln.number, ln.text, toks, None))
+            elif ln.number in owner:
+                pragmas.append(Pragma(ln.number, ln.text, toks, owner[ln.number]))
+    check = df.directives.get("check")
+    if check:
+        for part in check.split(";"):
+            key, _, value = part.partition("=")
+            if key.strip().lower() == "skip":
+                toks = {t.strip() for t in value.split(",") if t.strip()}
+                if {t.lower() for t in toks} == {"all"}:
+                    toks = {ALL}
+                line = next((ln.number for ln in df.lines if ln.text.lstrip("# \t").lower().startswith("check")), 1)
+                pragmas.append(Pragma(line, f"# check={check}", toks, None))
     return pragmas
 
 
-def _read(text: str, before_from: bool, pragmas: Pragmas, index: int | None) -> None:
-    for regex, is_hadolint in ((_DOCKFIX, False), (_HADOLINT, True)):
-        m = regex.match(text)
-        if not m:
-            continue
-        if is_hadolint and not m.group(2):
-            continue
-        toks = _tokens(m.group(2))
-        if m.group(1):
-            if before_from:
-                pragmas.file |= toks
-        elif index is not None:
-            pragmas.by_instruction.setdefault(index, set()).update(toks)
+def _instruction_of(df: Dockerfile, f: Finding) -> int | None:
+    if f.instruction is not None:
+        return f.instruction
+    return next((i.index for i in df.instructions if i.start_line <= f.line <= i.end_line), None)
 
 
-def _covers(tokens: set[str], f: Finding) -> bool:
-    if ALL in tokens:
-        return True
-    up = {t.upper() for t in tokens}
-    return f.code in up or f.name.upper() in up or any(h in up for h in f.hadolint)
-
-
-def suppress(df: Dockerfile, findings: Iterable[Finding]) -> list[Finding]:
-    pragmas = read_pragmas(df)
-    if not pragmas.file and not pragmas.by_instruction:
+def suppress(df: Dockerfile, findings: Iterable[Finding], pragmas: list[Pragma] | None = None) -> list[Finding]:
+    """The findings no pragma covers; pragmas that covered something are marked used."""
+    pragmas = read_pragmas(df) if pragmas is None else pragmas
+    if not pragmas:
         return list(findings)
     kept = []
     for f in findings:
-        if _covers(pragmas.file, f):
-            continue
-        idx = f.instruction
-        if idx is None:
-            idx = next((i.index for i in df.instructions if i.start_line <= f.line <= i.end_line), None)
-        if idx is not None and _covers(pragmas.by_instruction.get(idx, set()), f):
-            continue
-        kept.append(f)
+        idx = _instruction_of(df, f)
+        hit = [p for p in pragmas if (p.instruction is None or p.instruction == idx) and p.covers(f)]
+        for p in hit:
+            p.used = True
+        if not hit:
+            kept.append(f)
     return kept
+
+
+def unused(df: Dockerfile, findings: Iterable[Finding]) -> list[tuple[int, str]]:
+    """(line, text) of the dockfix/hadolint pragmas that suppress none of these findings."""
+    pragmas = read_pragmas(df)
+    suppress(df, findings, pragmas)
+    return [(p.line, p.text) for p in pragmas if not p.used]

@@ -1,0 +1,143 @@
+"""Fixing one file, and many files in parallel with their results in a stable order."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from fixer.engine.finding import Applicability, Finding
+from fixer.engine.rules import Rule, RuleContext, all_rules
+from fixer.report import FileOutcome
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str  # what the user sees; for a bad command-line argument, the error itself
+    path: Path | None  # None: stdin when name is "-", else an argument error
+    mode: str  # diff | check | write
+    unsafe: bool | None  # None: only the rules that are unsafe by default
+    ignore: Sequence[str] = ()  # rules per-file-ignores switches off for this file
+
+
+def allow_policy(unsafe: bool | None) -> object:
+    by_default = {r.code for r in all_rules() if r.unsafe_by_default}
+
+    def allow(f: Finding) -> bool:
+        if f.fix is None:
+            return False
+        if f.fix.applicability is Applicability.SAFE:
+            return True
+        return f.code in by_default if unsafe is None else unsafe
+
+    return allow
+
+
+def process(job: Job, rules: Sequence[Rule], ctx: RuleContext, unused: bool = False) -> FileOutcome:
+    from fixer.diff import unified_diff
+    from fixer.engine.pipeline import FixedPointError, fix_text, unused_pragmas
+    from fixer.files import InputError, decode, read, write_atomic
+    from fixer.syntax import ParseError
+
+    outcome = FileOutcome(job.name)
+    if job.path is None and job.name != "-":
+        outcome.error = job.name
+        return outcome
+    if job.ignore:
+        dropped = {t.upper() for t in job.ignore}
+        rules = [r for r in rules if r.code not in dropped and r.name.upper() not in dropped]
+    try:
+        text = decode(sys.stdin.buffer.read(), "<stdin>") if job.path is None else read(job.path)
+        ctx.path = job.path
+        result = fix_text(text, rules, ctx, allow=allow_policy(job.unsafe))  # type: ignore[arg-type]
+        if unused:
+            outcome.unused_pragmas = unused_pragmas(result.output, rules, ctx)
+    except InputError as e:
+        outcome.error = str(e)
+        return outcome
+    except ParseError as e:
+        outcome.error = f"{job.name}:{e.line}: {e.reason}"
+        return outcome
+    except FixedPointError as e:
+        outcome.error = f"{job.name}: internal error, left unchanged: {e} (please report this)"
+        return outcome
+    outcome.findings = result.findings
+    outcome.changed = result.changed
+    outcome.source = result.source
+    if job.path is None and job.mode == "write":
+        sys.stdout.write(result.output)
+        return outcome
+    if result.changed:
+        if job.mode == "write":
+            try:
+                write_atomic(job.path, result.output)  # type: ignore[arg-type]
+            except OSError as e:
+                outcome.error = f"{job.name}: cannot write ({e.strerror})"
+        else:
+            outcome.diff = unified_diff(result.source, result.output, f"a/{job.name}", f"b/{job.name}")
+    return outcome
+
+
+# set in each worker process by fork; the rules and context cannot always be pickled
+_WORKER: tuple[Sequence[Rule], RuleContext, bool] | None = None
+
+
+def _work(job: Job) -> FileOutcome:
+    assert _WORKER is not None
+    rules, ctx, unused = _WORKER
+    return process(job, rules, ctx, unused)
+
+
+def run_jobs(
+    jobs: list[Job], rules: Sequence[Rule], ctx: RuleContext, workers: int, unused: bool, progress: bool
+) -> Iterator[FileOutcome]:
+    """Outcomes in the order of `jobs`, whatever order the workers finish in."""
+    bar = _Progress(len(jobs)) if progress and sys.stderr.isatty() and len(jobs) > 1 else None
+    parallel = workers > 1 and len(jobs) >= 8 and not any(j.path is None and j.name == "-" for j in jobs)
+    if not parallel:
+        for job in jobs:
+            yield process(job, rules, ctx, unused)
+            if bar:
+                bar.step()
+    else:
+        import multiprocessing
+
+        global _WORKER
+        _WORKER = (rules, ctx, unused)
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                for outcome in pool.imap(_work, jobs, chunksize=4):
+                    yield outcome
+                    if bar:
+                        bar.step()
+        finally:
+            _WORKER = None
+    if bar:
+        bar.done()
+
+
+class _Progress:
+    """A one-line counter on stderr, shown only once the run has lasted about a second."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.count = 0
+        self.start = time.monotonic()
+        self.shown = False
+
+    def step(self) -> None:
+        self.count += 1
+        if time.monotonic() - self.start < 1.0:
+            return
+        self.shown = True
+        width = 30
+        filled = width * self.count // max(self.total, 1)
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.count}/{self.total} files")
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r" + " " * 60 + "\r")
+            sys.stderr.flush()
