@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 _VARIABLE = re.compile(r"\$(?:(\w+)|\{(\w+)\})")
 _MOUNT_FROM = re.compile(r"(?:^|,)from=", re.IGNORECASE)
+_MOUNT_FROM_RAW = re.compile(r"(?:^--mount=[\"']?|,)from=", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -75,87 +76,110 @@ def _words(s: str, base: int) -> Iterator[tuple[int, str]]:
         i = j
 
 
-def _arg_default(instr: Instruction, name: str) -> tuple[bool, int, str] | None:
-    """Whether ARG `instr` declares `name`: (literal, logical index, default) or None if it does not.
+Declaration = tuple["Instruction", bool, int, str]  # ARG instruction, literal, logical index, default
 
-    A default is literal when it holds no variable, escape or inner quote; quotes around it are kept
-    in the file and the index points inside them.
+
+def _arg_defaults(instr: Instruction) -> Iterator[tuple[str, bool, int, str]]:
+    """(name, literal, logical index, default) for each name ARG `instr` declares.
+
+    A default is literal when it holds no variable, escape or inner quote; quotes around it stay in
+    the file and the index points inside them. A name without `=` has no default (literal False).
     """
-    found: tuple[bool, int, str] | None = None
     for idx, word in _words(instr.args, instr.args_start):
         key, eq, value = word.partition("=")
-        if key != name:
-            continue
         if not eq:
-            found = (False, idx, "")
+            yield key, False, idx, ""
             continue
         vstart = idx + len(key) + 1
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
             value, vstart = value[1:-1], vstart + 1
         literal = bool(value) and not any(c in value for c in "$\\'\"")
-        found = (literal, vstart, value)
-    return found
+        yield key, literal, vstart, value
 
 
-def _from_arg(df: Dockerfile, instr: Instruction, name: str) -> Target | None:
-    """The target for `FROM ${name}`: the literal default of the last global ARG declaring it."""
-    decl: tuple[Instruction, tuple[bool, int, str]] | None = None
-    for other in df.instructions:
-        if other.index >= instr.index:
+def _global_args(df: Dockerfile) -> dict[str, Declaration]:
+    """The ARGs before the first FROM, which are all that FROM lines can use; the last one wins."""
+    out: dict[str, Declaration] = {}
+    for instr in df.instructions:
+        if instr.stage is not None:
             break
-        if other.stage is None and other.cmd == "ARG":
-            d = _arg_default(other, name)
-            if d is not None:
-                decl = (other, d)
-    if decl is None:
-        return None
-    arg, (literal, lstart, value) = decl
-    ref = _floating(value) if literal else None
-    if ref is None:
-        return None
-    start, end = _span(arg, lstart, value)
-    return Target(ref, value, start, end, instr, instr.args_offset, arg=name)
+        if instr.cmd == "ARG":
+            for name, literal, idx, value in _arg_defaults(instr):
+                out[name] = (instr, literal, idx, value)
+    return out
 
 
-def _stage_names(df: Dockerfile) -> set[str]:
-    return {st.name.lower() for st in df.stages if st.name}
+def _expand(text: str, args: dict[str, Declaration]) -> str | None:
+    """`text` with `$X`/`${X}` replaced by literal global ARG defaults; None if any cannot be."""
+    unknown = False
+
+    def sub(m: re.Match[str]) -> str:
+        nonlocal unknown
+        decl = args.get(m[1] or m[2])
+        if decl is None or not decl[1]:
+            unknown = True
+            return ""
+        return decl[3]
+
+    out = _VARIABLE.sub(sub, text)
+    return None if unknown or "$" in out else out
+
+
+class _Stages:
+    """Stage names as BuildKit sees them: expanded with the global ARG defaults, case-insensitive."""
+
+    def __init__(self, df: Dockerfile, args: dict[str, Declaration]) -> None:
+        # None: a name that cannot be expanded, which could be anything
+        self.names: list[str | None] = [
+            (_expand(st.name, args) or None) if st.name and "$" in st.name else st.name for st in df.stages
+        ]
+        self.names = [n.lower() if n else n for n in self.names]
+        self.unknown = [st.name is not None and n is None for st, n in zip(df.stages, self.names)]
+
+    def names_stage(self, text: str, before: int | None = None) -> bool:
+        """`text` names a stage (before stage `before` for FROM; any stage for --from), or might."""
+        t = text.lower()
+        last = len(self.names) if before is None else before
+        return t.isdigit() or any(self.unknown[:last]) or t in self.names[:last]
 
 
 def targets(df: Dockerfile) -> list[Target]:
     """Every floating image reference DF001 looks at, in file order (ARG defaults once)."""
     out: list[Target] = []
-    names = _stage_names(df)
-    seen_args: set[tuple[int, int]] = set()
+    args = _global_args(df)
+    stages = _Stages(df, args)
+    seen_args: set[str] = set()
     for instr in df.instructions:
         if instr.cmd == "FROM" and instr.stage is not None:
             words = instr.args.split()
             if not words:
                 continue
             text = words[0]
-            # only earlier stages are stages for FROM; a later or own name is still an image here
-            if df.stage_named(text, before=instr.stage.index) is not None:
-                continue
+            before = instr.stage.index
             m = _VARIABLE.fullmatch(text)
             if m is not None:
-                t = _from_arg(df, instr, m[1] or m[2])
-                if t is not None and t.start is not None:
-                    key = (t.start, t.end or 0)
-                    if key in seen_args:
-                        continue
-                    seen_args.add(key)
-                if t is not None:
-                    out.append(t)
+                name = m[1] or m[2]
+                decl = args.get(name)
+                if decl is None or name in seen_args:
+                    continue
+                arg, literal, lstart, value = decl
+                # only earlier stages are stages for FROM; a later or own name is still an image here
+                ref = _floating(value) if literal and not stages.names_stage(value, before) else None
+                if ref is not None:
+                    seen_args.add(name)
+                    start, end = _span(arg, lstart, value)
+                    out.append(Target(ref, value, start, end, instr, instr.args_offset, arg=name))
                 continue
             ref = _floating(text)
-            if ref is not None:
+            if ref is not None and not stages.names_stage(text, before):
                 start, end = _span(instr, instr.args_start, text)
                 out.append(Target(ref, text, start, end, instr, instr.args_offset))
         elif instr.cmd in ("COPY", "RUN"):
-            out.extend(_flag_targets(instr, names))
+            out.extend(t for t in _flag_targets(instr) if not stages.names_stage(t.text))
     return out
 
 
-def _flag_targets(instr: Instruction, stage_names: set[str]) -> Iterator[Target]:
+def _flag_targets(instr: Instruction) -> Iterator[Target]:
     """`COPY --from=<image>` and `RUN --mount=…,from=<image>`: images unless a stage has that name."""
     for flag in instr.flags:
         value: str | None = None
@@ -167,9 +191,9 @@ def _flag_targets(instr: Instruction, stage_names: set[str]) -> Iterator[Target]
             m = _MOUNT_FROM.search(flag.value)
             if m is not None:
                 value = flag.value[m.end() :].split(",", 1)[0]
-                raw = _MOUNT_FROM.search(flag.raw)
+                raw = _MOUNT_FROM_RAW.search(flag.raw)
                 pos = raw.end() if raw is not None else -1
-        if not value or value.isdigit() or value.lower() in stage_names:
+        if not value:
             continue
         ref = _floating(value)
         if ref is None:
