@@ -14,6 +14,7 @@ import pytest
 
 from fixer.engine.rules import RuleContext, select_rules
 from fixer.images.resolve import Resolver, ResolverOptions
+from fixer.rules.unpinned_base_image import prefetch
 from fixer.syntax import parse
 from tests.fixture_pairs import check_keep, check_pair, keeps, pairs, read, run
 from tests.registry_fixtures import (
@@ -166,6 +167,27 @@ def test_lookups_of_one_file_run_together(fault_proxy: FaultProxy, tmp_path: Pat
     assert len(arrived) == 4
     # all four slow HEADs were in flight together: the last arrived before the first was answered
     assert max(arrived) - min(arrived) < delay
+
+
+@needs_registry
+def test_prefetch_overlaps_lookups_of_many_files(fault_proxy: FaultProxy, tmp_path: Path) -> None:
+    files = ["FROM python\n", "FROM node\nRUN true\n", "FROM golang\n", "broken\n", "FROM busybox:latest\n"]
+    delay = 1.0
+    arrived: list[float] = []
+
+    def slow_latest(method: str, path: str, n: int) -> float | None:
+        if "/manifests/latest" in path:
+            arrived.append(time.monotonic())
+            return delay
+        return None
+
+    fault_proxy.fault = slow_latest
+    with Resolver(ResolverOptions(cache_dir=tmp_path / "c", mirrors={"docker.io": f"http://{fault_proxy.host}"})) as r:
+        assert prefetch(r, files) == 4
+        outs = [run(text, "DF001", resolver=r).output for text in files if text != "broken\n"]
+    assert outs == ["FROM python:3.13.1\n", "FROM node:23.5.0\nRUN true\n", "FROM golang:1.23.4\n", "FROM busybox:1.37.0\n"]
+    assert len(arrived) == 4 and max(arrived) - min(arrived) < delay
+    assert fault_proxy.count("HEAD") == 8  # fixing the files asked nothing more
 
 
 # -- end to end: the dockfix command -----------------------------------------------------------------

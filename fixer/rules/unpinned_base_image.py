@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -276,3 +276,21 @@ def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
         edit = _edit(t, pinned)
         msg = f"{what}; pin it to `{pinned}`, the same image today"
         yield ctx.report(df, t.at, msg, fix=Fix.safe(edit) if edit else None, instruction=t.instruction.index)
+
+
+def prefetch(resolver: Resolver, texts: Iterable[str]) -> int:
+    """Start the lookups of many files together; the files are then fixed one by one from memory.
+
+    Files are processed serially when lookups go over the network, so without this the references
+    of different files would be looked up one file at a time. Returns how many references it started.
+    """
+    from fixer.syntax import ParseError, parse
+
+    refs: list[Reference] = []
+    for text in texts:
+        try:
+            refs.extend(t.ref for t in targets(parse(text)))
+        except ParseError:
+            continue  # reported when the file itself is processed
+    resolver.prefetch(refs)
+    return len(refs)
