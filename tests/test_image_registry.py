@@ -118,6 +118,16 @@ def test_no_version_tag_shares_the_digest(local_registry: LocalRegistry, tmp_pat
     assert res.reason is not None and "no version tag shares the digest of `latest`" in res.reason
 
 
+def test_candidate_limit_is_reported_not_cached(fault_proxy: FaultProxy, tmp_path: Path) -> None:
+    # ubuntu's match is the third newest version; with room for two the answer is not "none"
+    with hub_via(fault_proxy.host, tmp_path, max_candidates=2) as r:
+        res = resolve(r, "ubuntu")
+    assert res.reason == "none of the 2 newest of 3 version tags shares the digest of `latest`"
+    assert fault_proxy.count("HEAD") == 3
+    with hub_via(fault_proxy.host, tmp_path, offline=True) as r:
+        assert resolve(r, "ubuntu").reason == "offline and not in the cache"
+
+
 def test_missing_repository(local_registry: LocalRegistry, tmp_path: Path) -> None:
     with hub_via(local_registry.host, tmp_path) as r:
         res = resolve(r, "nope")

@@ -207,12 +207,16 @@ class Resolver:
         if digest is None:
             raise ResolveError(f"{ref.repository}:{tag} not found on {endpoint.host}")
         tags = client.list_tags(endpoint, ref.repository, deadline, opts.tags_page_size)
-        found: str | None = None
-        for cand in candidates(tags, tag)[: opts.max_candidates]:
+        order = candidates(tags, tag)
+        for cand in order[: opts.max_candidates]:
             if client.manifest_digest(endpoint, ref.repository, cand, deadline) == digest:
-                found = cand
-                break
-        return Entry(digest=digest, tag=found, at=time.time())
+                return Entry(digest=digest, tag=cand, at=time.time())
+        if len(order) > opts.max_candidates:
+            # not a definite "none": the older tags were not asked, so this is not cached either
+            raise ResolveError(
+                f"none of the {opts.max_candidates} newest of {len(order)} version tags shares the digest of `{tag}`"
+            )
+        return Entry(digest=digest, tag=None, at=time.time())
 
 
 def make_resolver(options: ResolverOptions | Mapping[str, Any] | None = None) -> Resolver:
