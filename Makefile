@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # what the tests run for real: a registry (DF001), buildah + debootstrap (e2e builds), dash (merge semantics)
 SYSTEM_PACKAGES := docker-registry buildah debootstrap dash bash git patch
 
-.PHONY: run test e2e bench system-deps typecheck clean
+.PHONY: run test e2e bench docs system-deps typecheck clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,9 @@ test: $(STAMP) system-deps
 
 e2e: $(STAMP) system-deps
 	$(BIN)/python -m pytest -q -m e2e
+
+docs: $(STAMP)
+	$(BIN)/python -c "from fixer.engine.rules import all_rules; from fixer.report import rules_markdown; print(rules_markdown(all_rules()), end='')" > docs/rules.md
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -150,6 +150,8 @@ def dockfix(
     from fixer.runner import Job, run_jobs
 
     job_list = [Job(name, path, mode, unsafe, settings.ignores_for(path)) for name, path in inputs]
+    if networked and ctx.resolver is not None:
+        _prefetch(ctx.resolver, [p for _, p in inputs if p is not None])
     outcomes: list[FileOutcome] = []
     try:
         for outcome in run_jobs(job_list, rules, ctx, workers, show_unused_pragmas, progress=human):
@@ -191,6 +193,20 @@ def _colorize(lines: list[str]) -> list[str]:
     from fixer.diff import colorize
 
     return colorize(lines)
+
+
+def _prefetch(resolver: Any, paths: list[Path]) -> None:
+    """Start every file's registry lookups at once: files are then fixed one by one from the answers."""
+    from fixer.files import InputError, read
+    from fixer.rules.unpinned_base_image import prefetch
+
+    texts = []
+    for p in paths:
+        try:
+            texts.append(read(p))
+        except InputError:
+            continue  # reported when the file itself is processed
+    prefetch(resolver, texts)
 
 
 def _make_resolver(options: dict[str, Any]) -> Any:

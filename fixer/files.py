@@ -7,6 +7,7 @@ import os
 import stat
 import tempfile
 from collections.abc import Iterator
+from typing import Any
 from pathlib import Path
 
 PATTERNS = ("Dockerfile", "Dockerfile.*", "*.Dockerfile", "*.dockerfile", "Containerfile", "Containerfile.*")
@@ -24,7 +25,7 @@ def discover(root: Path) -> Iterator[Path]:
     """Dockerfiles under `root`, sorted, skipping .git and what the repository's .gitignore files ignore."""
     import pathspec  # only directory walks need it
 
-    specs: list[tuple[Path, pathspec.PathSpec]] = []
+    specs: list[tuple[Path, Any]] = []
 
     def ignored(path: Path, is_dir: bool) -> bool:
         for base, spec in specs:
