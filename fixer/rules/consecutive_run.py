@@ -198,7 +198,7 @@ def plan_merge(df: Dockerfile, a: Instruction, b: Instruction) -> Plan:
     isolate = bool(changes) and not _harmless_sets(sa, sb, [c.reason for c in changes], a_sets)
     if isolate and (shell.errexit or a_errexit):
         # `( … ) && B` puts the subshell where errexit is ignored: only report
-        kind = "set -e" if a_errexit else f"SHELL {' '.join(shell.argv)}"
+        kind = "errexit from `set`" if a_errexit else f"SHELL {' '.join(shell.argv)}"
         return Plan("state-change", f"`{changes[0].reason}` (and {kind})")
     if (shell.errexit or a_errexit) and not isolate and last_and_or_has_compound(sa):
         return Plan("errexit", "last compound command")
@@ -310,7 +310,8 @@ def _pragma_edits(a: Instruction, pragmas: list[Line], nl: str) -> list[Edit]:
         # one hadolint pragma line directly above: extend it
         have = [c.strip() for c in above.text.split("=", 1)[1].split(",") if c.strip()]
         extra = [c for c in dict.fromkeys(codes) if c not in have]
-        edits = [Edit.insert(above.text_end, "".join("," + c for c in extra))] if extra else []
+        at = above.start + len(above.text.rstrip())
+        edits = [Edit.insert(at, "".join("," + c for c in extra))] if extra else []
         if others:
             edits.append(Edit.insert(above.start, "".join(p.text + nl for p in others)))
         return edits
