@@ -258,7 +258,8 @@ def test_state_changing_commands(script: str, reason: str) -> None:
 
 @pytest.mark.parametrize(
     "script",
-    ["A=1 make", "echo cd", "command -v cd", "make install", "(cd /x)", "true", "env A=1 make", "./configure"],
+    ["A=1 make", "echo cd", "command -v cd", "make install", "(cd /x)", "true", "env A=1 make", "./configure",
+     "nginx -t", "nginx -V", "apachectl -t", "php-fpm -t"],
 )
 def test_not_state_changing(script: str) -> None:
     assert state_changes(script) == []
@@ -274,6 +275,9 @@ def test_not_state_changing(script: str) -> None:
         ("/etc/init.d/nginx start && b", "starts a service (nginx)"),
         ("nohup x", "starts a service (nohup)"),
         ("(redis-server --daemonize yes)", "starts a service (redis-server)"),
+        ("nginx", "starts a service (nginx)"),
+        ("apachectl start", "starts a service (apachectl)"),
+        ("php-fpm -D", "starts a service (php-fpm)"),
     ],
 )
 def test_what_outlives_a_subshell_is_not_isolatable(script: str, reason: str | None) -> None:

@@ -41,6 +41,17 @@ _DAEMON_ARGS = frozenset({"--daemonize", "--daemon", "--fork", "--background", "
 _PARAM_ASSIGN = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*:?=")
 
 
+def _daemonizes(base: str, args: list[str]) -> bool:
+    """Servers that go to the background unless told otherwise."""
+    if base == "nginx":  # `nginx -t` / `-v` only test or print; anything else starts the server
+        return not any(a.startswith(("-t", "-T", "-v", "-V", "-h", "-?", "-s", "-q")) for a in args)
+    if base in ("apachectl", "apache2ctl", "httpd", "apache2"):
+        return any(a in ("start", "restart", "graceful") for a in args)
+    if base.startswith("php-fpm"):
+        return "-D" in args or "--daemonize" in args
+    return False
+
+
 def _script(script: str | Script) -> Script:
     return script if isinstance(script, Script) else parse(script)
 
@@ -127,7 +138,7 @@ def state_changing(cmd: Command) -> StateChange | None:
     if name is None:
         return StateChange("assignment", cmd.start, cmd.end) if cmd.assignments else None
     base = name.rsplit("/", 1)[-1]
-    if base in DAEMON_COMMANDS or name.startswith("/etc/init.d/") or any(a in _DAEMON_ARGS for a in args):
+    if base in DAEMON_COMMANDS or name.startswith("/etc/init.d/") or any(a in _DAEMON_ARGS for a in args) or _daemonizes(base, args):
         return StateChange(f"starts a service ({base})", cmd.start, cmd.end, isolatable=False)
     if name == "printf" and args and args[0].startswith("-v"):
         return StateChange("printf -v", cmd.start, cmd.end)
