@@ -1,0 +1,1 @@
+"""Tables of facts about the world outside the Dockerfile (base images and what they ship), kept apart from rule logic."""
