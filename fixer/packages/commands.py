@@ -9,12 +9,16 @@ structure — what a `&&` binds to — is unknown, and `structured` says so).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
+
+from fixer.packages.script import RunScript, run_script
 
 from fixer.shell.lexer import LexError, tokenize, unquote
 from fixer.shell.model import Script, Simple, Word
 from fixer.shell.parse import ShellParseError, parse
+from fixer.syntax import Dockerfile, Instruction
 
 # what precedes a command word without being the command (`sudo -E apt-get …`), and its value options
 _WRAPPERS: dict[str, frozenset[str]] = {
@@ -72,12 +76,11 @@ _TWO_WORD = frozenset({"group", "groups", "module"})
 
 @dataclass(frozen=True)
 class Cmd:
-    """A simple command: its words (assignments excluded), span in the script, parser node if any."""
+    """A simple command: its words (assignments excluded) and their span in the script."""
 
     words: tuple[Word, ...]
     start: int
     end: int
-    node: Simple | None = None
 
 
 @dataclass(frozen=True)
@@ -137,33 +140,55 @@ class Call:
 
 @dataclass
 class Commands:
+    text: str
     calls: list[Call]
     commands: list[Cmd]
-    script: Script | None  # the parsed structure; None when only the lexer could read the script
-    error: str | None = None  # why neither could read it
+    error: str | None = None  # why the lexer could not read the script (then nothing is found)
+
+    def of(self, *tools: str) -> list[Call]:
+        return [c for c in self.calls if c.tool in tools]
+
+    @cached_property
+    def script(self) -> Script | None:
+        """The parsed structure, None when `fixer.shell` cannot read it with confidence."""
+        try:
+            return parse(self.text)
+        except ShellParseError:
+            return None
 
     @property
     def structured(self) -> bool:
         return self.script is not None
 
-    def of(self, *tools: str) -> list[Call]:
-        return [c for c in self.calls if c.tool in tools]
+    def node_of(self, cmd: Cmd) -> Simple | None:
+        """The parser's node for a command the lexer delimited (same command word)."""
+        if self.script is None:
+            return None
+        from fixer.shell.analysis import simple_commands
+
+        first = cmd.words[0].start
+        return next((c for c in simple_commands(self.script) if c.words and c.words[0].start == first), None)
 
 
+# a script that names none of the tools needs no look (most RUNs of a file)
+_MENTIONS_TOOL = re.compile(r"apt|apk|yum|dnf|zypper|pip|python|\bpy\b")
+
+
+@lru_cache(maxsize=2048)
 def read(script: str) -> Commands:
-    """Every simple command of `script` (nested ones included) and the tool calls among them."""
-    try:
-        parsed = parse(script)
-    except ShellParseError as e:
-        try:
-            cmds = _from_tokens(script)
-        except LexError as le:
-            return Commands([], [], None, f"{e}; {le}")
-        return Commands(_calls(cmds), cmds, None, str(e))
-    from fixer.shell.analysis import simple_commands
+    """Every simple command of `script` and the tool calls among them, as the lexer delimits them.
 
-    cmds = [Cmd(tuple(c.words), c.start, c.end, c) for c in simple_commands(parsed) if c.words]
-    return Commands(_calls(cmds), cmds, parsed)
+    The lexer is enough to find commands and their words (and much faster than the parser, which only
+    runs when an edit needs the structure). Cached: every rule of the family asks about the same RUNs
+    in every pass; callers must not mutate the result.
+    """
+    if not _MENTIONS_TOOL.search(script):
+        return Commands(script, [], [])
+    try:
+        cmds = _from_tokens(script)
+    except LexError as e:
+        return Commands(script, [], [], str(e))
+    return Commands(script, _calls(cmds), cmds)
 
 
 def _from_tokens(script: str) -> list[Cmd]:
@@ -290,3 +315,13 @@ def has_long(call: Call, *names: str) -> bool:
 def has_short(call: Call, letter: str) -> bool:
     vals = _VALUES.get(call.tool, frozenset())
     return any(letter in short_flags(w.value, vals) for w in call.args)
+
+
+def each_run(df: Dockerfile) -> Iterator[tuple[Instruction, RunScript, Commands]]:
+    """Every RUN (and ONBUILD RUN trigger) with its script and commands; the first item is the
+    instruction findings belong to (the ONBUILD for a trigger)."""
+    for instr in df.instructions:
+        target = instr.sub if instr.cmd == "ONBUILD" and instr.sub is not None else instr
+        run = run_script(df, target)
+        if run is not None:
+            yield instr, run, read(run.text)

@@ -45,7 +45,7 @@ def errexit(run: RunScript, cmds: Commands) -> bool:
         return False
     if cmds.script is not None:
         items = cmds.script.body.items
-        if not items or first.node is not items[0].and_or.pipelines[0].commands[0]:
+        if not items or cmds.node_of(first) is not items[0].and_or.pipelines[0].commands[0]:
             return False
     return set_errexit([w.value for w in first.words[1:]])
 
@@ -199,12 +199,13 @@ def insert_before(run: RunScript, cmds: Commands, cmd: Cmd, text: str) -> Edit |
     """`text` (ending in `&& `) in front of the pipeline that runs `cmd`, when `&&` binds to it alone."""
     if not run.editable:
         return run.refusal or "not editable"
-    if cmds.script is None or cmd.node is None:
+    node = cmds.node_of(cmd)
+    if cmds.script is None or node is None:
         first = cmds.commands[0] if cmds.commands else None
         if first is cmd and cmd.start == len(run.text) - len(run.text.lstrip()):
             return Edit.insert(run.offset(cmd.start), text)
         return "the shell parser cannot read the RUN"
-    found = _containing(cmds.script.body, cmd.node)
+    found = _containing(cmds.script.body, node)
     if found is None:
         return "the command runs inside a command substitution"
     ao, k = found
@@ -217,14 +218,15 @@ def drop_command(run: RunScript, cmds: Commands, cmd: Cmd) -> Edit | str:
     """Delete a top-level command with the operator that joins it to its neighbour."""
     if not run.editable:
         return run.refusal or "not editable"
-    if cmds.script is None or cmd.node is None:
+    node = cmds.node_of(cmd)
+    if cmds.script is None or node is None:
         return "the shell parser cannot read the RUN"
     items = cmds.script.body.items
     span: tuple[int, int] | None = None
     for n, item in enumerate(items):
         ao = item.and_or
         for k, pl in enumerate(ao.pipelines):
-            if pl.commands != [cmd.node]:
+            if len(pl.commands) != 1 or pl.commands[0] is not node:
                 continue
             if len(ao.pipelines) > 1:
                 if k == 0 and ao.ops[0].text == "&&":

@@ -1,26 +1,76 @@
-"""DF012 `apt-install-recommends` (being written, issue 3)."""
+"""DF012 `apt-install-recommends`: `apt-get install` without `--no-install-recommends`."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
-from fixer.engine.finding import Finding
+from fixer.engine.finding import Finding, Fix
 from fixer.engine.rules import RuleContext, rule
-from fixer.syntax import Dockerfile
+from fixer.packages.commands import Call, each_run, has_long
+from fixer.packages.edits import insert_after
+from fixer.packages.script import run_script, stage_chain, stage_of
+from fixer.syntax import Dockerfile, Instruction
+
+_OFF = r"(?:0|false|no|off)"
+# `-o APT::Install-Recommends=false` on the command line
+_OPTION = re.compile(rf"^(?:--option=|-o)?APT::Install-Recommends={_OFF}$", re.IGNORECASE)
+# `APT::Install-Recommends "0";` written to an apt.conf.d file by an earlier RUN
+_CONFIG = re.compile(rf"""APT::Install-Recommends\W+{_OFF}\b""", re.IGNORECASE)
 
 
-@rule("DF012", "apt-install-recommends", hadolint=('DL3015',))
+def _disabled(call: Call) -> bool:
+    return has_long(call, "--no-install-recommends") or any(_OPTION.match(v) for v in call.values()) or any(
+        re.match(rf"^--install-recommends={_OFF}$", v, re.I) for v in call.values()
+    )
+
+
+def _configured_off(df: Dockerfile, instr: Instruction) -> bool:
+    """An earlier RUN of this stage (or a stage it is built FROM) turned recommends off in apt.conf.d."""
+    own = stage_of(df, instr)
+    for st in stage_chain(own):
+        for i in st.instructions:
+            if st is own and i.index >= instr.index:
+                break
+            run = run_script(df, i)
+            if run is not None and _CONFIG.search(run.text):
+                return True
+    return False
+
+
+@rule("DF012", "apt-install-recommends", hadolint=("DL3015",))
 def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     """## What it does
-    Placeholder while the rule is written.
+    Finds `apt-get install` (and `apt install`) without `--no-install-recommends` and offers to add it
+    after `install`. Answers hadolint's DL3015.
 
     ## Why is this bad?
-    -
+    By default apt also installs every package the requested ones *recommend*: documentation, optional
+    tools, often tens of megabytes an image never uses.
 
     ## Example
-    -
+    ```dockerfile
+    RUN apt-get update && apt-get install -y python3
+    ```
+    Use instead:
+    ```dockerfile
+    RUN apt-get update && apt-get install -y --no-install-recommends python3
+    ```
 
     ## Fix safety
-    -
+    Unsafe: it changes what gets installed. A recommended package can be one the image needs: `curl`
+    recommends `ca-certificates`, and without it every HTTPS download fails; `git` loses `openssh-client`.
+    Review the image after applying it (`--unsafe-fixes`). Skipped when the command already turns
+    recommends off (`-o APT::Install-Recommends=false`) or an earlier RUN of the stage writes
+    `APT::Install-Recommends "0"` into apt's configuration.
     """
-    return iter(())
+    for owner, run, cmds in each_run(df):
+        calls = [c for c in cmds.of("apt-get", "apt") if c.subcommand == "install" and not _disabled(c)]
+        if not calls or _configured_off(df, run.instr):
+            continue
+        message = "`apt-get install` also installs recommended packages: consider `--no-install-recommends`"
+        if not run.editable:
+            yield ctx.report(df, owner.start, f"{message} (not fixed: {run.refusal})", instruction=owner.index)
+            continue
+        edits = [insert_after(run, c, "--no-install-recommends", after_flags=True) for c in calls]
+        yield ctx.report(df, owner.start, message, fix=Fix.unsafe(*edits), instruction=owner.index)

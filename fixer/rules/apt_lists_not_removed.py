@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from fixer.engine.finding import Edit, Finding, Fix
 from fixer.engine.rules import RuleContext, rule
-from fixer.packages.commands import Call, Commands, read
+from fixer.packages.commands import Call, Commands, each_run, read
 from fixer.packages.edits import append_commands, insert_before
 from fixer.packages.script import RunScript, run_script, stage_of
 from fixer.packages.stages import cache_mounted, children, runs_in, shipped
@@ -89,8 +89,18 @@ def dependents(df: Dockerfile, instr: Instruction) -> list[_Dependent]:
             walk(child, -1)
 
     stage = stage_of(df, instr)
-    if stage is not None:
-        walk(stage, instr.index)
+    if stage is None:
+        return out
+    if instr.stage is None:  # an ONBUILD trigger: only the triggers after it run later
+        for later in runs_in(stage):
+            if later.stage is None and later.index > instr.index:
+                use = _lists_use(df, later)
+                if use is not None:
+                    if use[1] is not None:
+                        out.append(use[1])
+                    break
+        return out
+    walk(stage, instr.index)
     return out
 
 
@@ -146,27 +156,24 @@ def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     backtick, a script ending in `exit`, `&` or a shell comment that hides the following lines. dockfix
     reads the Dockerfile only: a script the build copies in and runs is not looked into.
     """
-    for instr in df.instructions:
-        if instr.cmd != "RUN" or not shipped(df, instr.stage, ctx.target):
+    for owner, run, cmds in each_run(df):
+        instr = run.instr
+        if not shipped(df, owner.stage, ctx.target) or cache_mounted(instr, LISTS):
             continue
-        run = run_script(df, instr)
-        if run is None or cache_mounted(instr, LISTS):
-            continue
-        cmds = read(run.text)
         if not any(updates(c) for c in cmds.calls) or any(removes_lists(c) for c in cmds.calls):
             continue
         if not any(installs(c) for c in cmds.calls):
             yield ctx.report(
                 df,
-                instr.start,
+                owner.start,
                 "`apt-get update` in a RUN that installs nothing: its lists stay in this layer "
                 "(run the update in the RUN that installs, see DF002)",
-                instruction=instr.index,
+                instruction=owner.index,
             )
             continue
         fix = _fix(df, run, cmds, instr)
         message = "package lists from `apt-get update` are left in the image: remove them in the same RUN"
         if isinstance(fix, str):
-            yield ctx.report(df, instr.start, f"{message} (not fixed: {fix})", instruction=instr.index)
+            yield ctx.report(df, owner.start, f"{message} (not fixed: {fix})", instruction=owner.index)
         else:
-            yield ctx.report(df, instr.start, message, fix=fix, instruction=instr.index)
+            yield ctx.report(df, owner.start, message, fix=fix, instruction=owner.index)

@@ -1,0 +1,52 @@
+"""The shared check of the rules that append a cache cleanup (yum, dnf, zypper): an install with no
+cleanup after it in the same RUN gets the cleanup appended as the RUN's last step."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from fixer.engine.finding import Finding, Fix
+from fixer.engine.rules import RuleContext
+from fixer.packages.commands import Call, each_run
+from fixer.packages.edits import append_commands
+from fixer.packages.stages import cache_mounted
+from fixer.syntax import Dockerfile
+
+
+@dataclass(frozen=True)
+class CacheCleanup:
+    tools: tuple[str, ...]  # canonical tool names (see `fixer.packages.commands.Call.tool`)
+    fills: frozenset[str]  # actions that download metadata or packages into the cache
+    cleans: Callable[[Call, str], bool]  # (call, tool): the call empties that tool's cache
+    cache_dirs: tuple[str, ...]  # a cache/tmpfs mount on one of these keeps the cache out of the layer
+    commands: Callable[[str], list[str]]  # what to append for a tool
+
+
+def removes_dir(call: Call, *dirs: str) -> bool:
+    """`rm -rf DIR`, `DIR/*` or something under DIR (the author takes care of that cache)."""
+    if call.tool != "rm":
+        return False
+    return any(op.rstrip("*").rstrip("/").startswith(d) for op in call.operands() for d in dirs)
+
+
+def check_cleanup(df: Dockerfile, ctx: RuleContext, spec: CacheCleanup) -> Iterator[Finding]:
+    for owner, run, cmds in each_run(df):
+        if any(cache_mounted(run.instr, d) for d in spec.cache_dirs):
+            continue
+        missing: list[str] = []
+        for tool in spec.tools:
+            fills = [k for k, c in enumerate(cmds.calls) if c.tool == tool and c.action in spec.fills]
+            if fills and not any(spec.cleans(c, tool) for c in cmds.calls[fills[-1] + 1 :]):
+                missing.append(tool)
+        if not missing:
+            continue
+        new = [c for tool in missing for c in spec.commands(tool)]
+        edits = append_commands(run, cmds, new)
+        names = " and ".join(f"`{t}`" for t in missing)
+        verb = "leaves" if len(missing) == 1 else "leave"
+        message = f"{names} {verb} its package cache in the image: end the RUN with `{' && '.join(new)}`"
+        if isinstance(edits, str):
+            yield ctx.report(df, owner.start, f"{message} (not fixed: {edits})", instruction=owner.index)
+        else:
+            yield ctx.report(df, owner.start, message, fix=Fix.safe(*edits), instruction=owner.index)
