@@ -104,3 +104,19 @@ def test_unsafe_fixes_need_permission() -> None:
 def test_suppression_pragmas(text: str, changed: str) -> None:
     rule = make_rule("DF901", upper_run, hadolint=("DL9999",))
     assert fix_text(text, [rule]).output == changed
+
+
+def test_fix_that_silently_changes_an_untouched_instruction_is_dropped() -> None:
+    """Appending after a continuation at end of file joins the new text to the instruction above."""
+
+    def append_user(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
+        if not any(i.cmd == "USER" for i in df.instructions):
+            end = len(df.text)
+            yield ctx.report(df, end, "no user", Fix.safe(Edit.insert(end, "\nUSER 1\n")))
+
+    text = "FROM a\nRUN echo one \\"
+    result = fix_text(text, [make_rule("DF901", append_user)])
+    assert result.output == text
+    assert [f.code for f in result.dropped] == ["DF901"]
+    # the same fix on a file that ends cleanly is fine
+    assert fix_text("FROM a\nRUN echo one\n", [make_rule("DF901", append_user)]).output == "FROM a\nRUN echo one\n\nUSER 1\n"

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from fixer.engine.finding import Applicability, Edit, Finding, Fix
 from fixer.engine.rules import Rule, RuleContext
 from fixer.engine.suppression import suppress
-from fixer.syntax import Dockerfile, ParseError, parse
+from fixer.syntax import Dockerfile, Instruction, ParseError, parse
 
 MAX_PASSES = 16
 
@@ -114,7 +114,7 @@ def fix_text(
             spans.append(span)
         if not chosen:
             return Result(text, df.text, sorted([*fixed, *findings], key=_order), passes, dropped)
-        new_df, applied = _apply(df.text, chosen, bad, dropped)
+        new_df, applied = _apply(df, chosen, bad, dropped)
         if new_df is None:
             continue  # every chosen fix broke the file; they are now excluded, look again
         for f in applied:
@@ -131,31 +131,68 @@ def _edits(fs: list[Finding]) -> list[Edit]:
     return [e for f in fs for e in (f.fix or Fix(())).edits]
 
 
+class _Rejected(Exception):
+    pass
+
+
+def _touches(e: Edit, instr: Instruction) -> bool:
+    if e.start < instr.end and e.end > instr.start:
+        return True
+    if e.start == e.end and instr.start < e.start < instr.end:
+        return True
+    # text added right after a last line that has no line ending continues that line, unless the
+    # text starts a line of its own (then any change to the instruction is an accident)
+    return e.start == instr.end and instr.lines[-1].eol == "" and not e.text.startswith(("\n", "\r\n"))
+
+
+def _checked(df: Dockerfile, edits: list[Edit]) -> Dockerfile:
+    """Parse the edited text; reject it when an instruction no edit touched reads differently now.
+
+    That is how a fix that looks local can change another instruction: text appended after a line
+    continuation at the end of the file joins the instruction above it.
+    """
+    new = parse(apply_edits(df.text, edits))
+    ordered = sorted(edits, key=lambda e: (e.start, e.end))
+    by_start = {i.start: i for i in new.instructions}
+    shift = 0
+    k = 0
+    for instr in df.instructions:
+        while k < len(ordered) and ordered[k].end <= instr.start and not _touches(ordered[k], instr):
+            shift += len(ordered[k].text) - (ordered[k].end - ordered[k].start)
+            k += 1
+        if any(_touches(e, instr) for e in ordered):
+            continue
+        moved = by_start.get(instr.start + shift)
+        if moved is None or moved.logical != instr.logical or moved.heredocs_text != instr.heredocs_text:
+            raise _Rejected(f"changes line {instr.start_line}, which it does not edit")
+    return new
+
+
 def _apply(
-    text: str, chosen: list[Finding], bad: set[tuple[str, tuple[Edit, ...]]], dropped: list[Finding]
+    df: Dockerfile, chosen: list[Finding], bad: set[tuple[str, tuple[Edit, ...]]], dropped: list[Finding]
 ) -> tuple[Dockerfile | None, list[Finding]]:
     """The re-parsed text with the chosen fixes applied, and the fixes that made it in."""
     try:
-        return parse(apply_edits(text, _edits(chosen))), chosen
-    except ParseError:
+        return _checked(df, _edits(chosen)), chosen
+    except (ParseError, _Rejected):
         pass
     # find the culprits one by one; a fix that breaks the file is dropped and reported, never written
     good: list[Finding] = []
     for f in chosen:
         assert f.fix is not None
         try:
-            parse(apply_edits(text, f.fix.edits))
+            _checked(df, list(f.fix.edits))
             good.append(f)
-        except ParseError:
+        except (ParseError, _Rejected):
             bad.add(_signature(f))
             dropped.append(f)
     if not good:
         return None, []
     try:
-        return parse(apply_edits(text, _edits(good))), good
-    except ParseError:
-        # each parses alone but not together: take the first, the others come back in the next pass
-        return parse(apply_edits(text, _edits(good[:1]))), good[:1]
+        return _checked(df, _edits(good)), good
+    except (ParseError, _Rejected):
+        # each is fine alone but not together: take the first, the others come back in the next pass
+        return _checked(df, _edits(good[:1])), good[:1]
 
 
 def _order(f: Finding) -> tuple[int, int, str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from fixer.syntax.buildkit import parse_node
 from fixer.syntax.errors import ParseError
 from fixer.syntax.tree import Dockerfile, Flag, Heredoc, Instruction, Line, Stage, Trivia
 from fixer.syntax.words import (
@@ -27,6 +28,8 @@ _KNOWN_DIRECTIVES = {"syntax", "escape", "check"}
 _HEREDOC_INSTRUCTIONS = {"RUN", "COPY", "ADD"}
 _JSON_INSTRUCTIONS = {"RUN", "CMD", "ENTRYPOINT", "SHELL", "ADD", "COPY", "VOLUME"}
 _KEYWORD_SEP = re.compile(r"[\t\v\f\r ]+")
+# instructions whose arguments BuildKit's parser can reject
+_CHECKED_ARGUMENTS = {"ENV", "LABEL", "ARG", "ONBUILD", "HEALTHCHECK"}
 
 
 def split_lines(text: str, start: int) -> list[Line]:
@@ -115,9 +118,10 @@ def _split_instruction(
 class _Builder:
     """Builds instructions from physical lines."""
 
-    def __init__(self, text: str, lines: list[Line]) -> None:
+    def __init__(self, text: str, lines: list[Line], escape: str) -> None:
         self.text = text
         self.lines = lines
+        self.escape = escape
 
     def make(
         self,
@@ -211,6 +215,9 @@ class _Builder:
         if cmd == "ONBUILD" and args:
             instr.sub = self._instruction(index, [], lines, logical, segments, args_index, number)
             instr.json = instr.sub.json
+        if base == 0 and cmd in _CHECKED_ARGUMENTS:
+            # BuildKit rejects some argument lists outright (ENV without a value, `a b` in LABEL …)
+            parse_node(logical, self.escape, line=number)
         return instr
 
 
@@ -231,7 +238,7 @@ def parse(text: str) -> Dockerfile:
     bom = text.startswith("\ufeff")
     lines = split_lines(text, 1 if bom else 0)
     directives = _Directives()
-    builder = _Builder(text, lines)
+    builder = _Builder(text, lines, "\\")
     nodes: list[Trivia | Instruction] = []
     instructions: list[Instruction] = []
     pending: list[Line] = []  # comment lines that will belong to the next instruction
@@ -261,6 +268,7 @@ def parse(text: str) -> Dockerfile:
             i += 1
             continue
         escape = directives.escape
+        builder.escape = escape.char
         first, end_of_line = escape.trim(token)
         if end_of_line and first == "":
             trivia(pending)

@@ -132,6 +132,10 @@ class Instruction:
     def __str__(self) -> str:
         return "".join(str(ln) for ln in self.comments) + "".join(str(ln) for ln in self.lines)
 
+    @property
+    def heredocs_text(self) -> tuple[tuple[str, str], ...]:
+        return tuple((h.name, h.content) for h in self.heredocs)
+
 
 @dataclass(eq=False)
 class Stage:
