@@ -13,7 +13,7 @@ import pytest
 
 from fixer.syntax import ParseError, parse
 from fixer.syntax.buildkit import Node, dump, go_quote, node_of, parse_node
-from corpus import buildkit_cases, params, read
+from tests.corpus import buildkit_cases, params, read
 
 
 def _nodes(text: str) -> list[Node]:
