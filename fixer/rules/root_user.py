@@ -277,7 +277,11 @@ def _created(words: list[str], instr: Instruction, env: dict[str, str]) -> Creat
         return None
     opts, operands = _parse_options(cmd, words[1:])
     # `adduser USER GROUP` adds an existing user to a group; Debian's `adduser --group NAME` makes a group
-    if len(operands) != 1 or (cmd == "adduser" and "group" in opts and "system" not in opts) or "D" in opts and cmd == "useradd":
+    if len(operands) != 1:
+        return None
+    if cmd == "adduser" and "group" in opts and "system" not in opts:
+        return None
+    if cmd == "useradd" and "D" in opts:  # `useradd -D NAME` is not valid; `-D` alone prints defaults
         return None
     name = expand(operands[0], env)
     uid = expand(opts.get("u", opts.get("uid", "")), env)
@@ -377,7 +381,6 @@ class Plan:
     user: str  # the USER value to switch to
     create: str | None  # the command that creates it, or None
     message: str
-    replace: Instruction | None = None  # a trailing `USER root` whose value is replaced
 
 
 def _shell_is_posix(df: Dockerfile, st: Stage) -> bool:
@@ -472,7 +475,7 @@ def _dest(instr: Instruction) -> str | None:
 def warnings(df: Dockerfile, lin: Lineage, user_at: int, ctx: RuleContext) -> Iterator[Finding]:
     """Findings without fixes for what breaks when the image runs as a non-root user."""
     for instr in lin.instructions():
-        if instr.cmd == "EXPOSE" and instr.stage is lin.final:
+        if instr.cmd == "EXPOSE":  # ports exposed by earlier stages of the lineage are the image's too
             low = sorted({p for p in _ports(instr) if p < 1024})
             if low:
                 yield ctx.report(
@@ -538,8 +541,9 @@ def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     """## What it does
     Makes the final image (the last stage, or the `--target` stage) run as a non-root user. It follows
     the stage's `FROM` through earlier stages and literal `ARG` defaults to the base image, tells its
-    distribution family, and inserts, after the stage's last `RUN` (so package installs still run as
-    root) and before `CMD`/`ENTRYPOINT`/`HEALTHCHECK`, what that family needs:
+    distribution family, and inserts what that family needs after the stage's last `RUN` or `USER` (so
+    package installs still run as root; in a stage without either, before `CMD`/`ENTRYPOINT`/`HEALTHCHECK`).
+    A trailing `USER root` that only needs a new value gets it in place:
 
     | family | inserted |
     |---|---|
