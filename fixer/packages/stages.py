@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -42,9 +43,9 @@ def cache_mounted(instr: Instruction, path: str) -> bool:
     return False
 
 
-def mounted_under(instr: Instruction, fragment: str) -> bool:
-    """A cache or tmpfs mount's target contains `fragment` (`.cache/pip` for any user's home)."""
-    return any(m.type in ("cache", "tmpfs") and fragment in m.target for m in mounts(instr))
+def mounted_matching(instr: Instruction, pattern: re.Pattern[str]) -> bool:
+    """A cache or tmpfs mount's target matches `pattern` (for a directory in any user's home)."""
+    return any(m.type in ("cache", "tmpfs") and pattern.search(m.target) for m in mounts(instr))
 
 
 def shipped(df: Dockerfile, stage: Stage | None, target: str | None = None) -> bool:

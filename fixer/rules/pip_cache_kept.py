@@ -10,7 +10,7 @@ from fixer.engine.rules import RuleContext, rule
 from fixer.packages.commands import Call, each_run, has_long
 from fixer.packages.edits import insert_after
 from fixer.packages.script import stage_chain, stage_of
-from fixer.packages.stages import mounted_under, variable
+from fixer.packages.stages import cache_mounted, mounted_matching, variable
 from fixer.syntax import Dockerfile, Instruction
 
 # distributions whose packaged pip predates `--no-cache-dir` (pip 6.0, December 2014)
@@ -19,6 +19,10 @@ _OLD_PIP_BASE = re.compile(
     r"|centos:6|centos:centos6)(?:[.@-].*)?$",
     re.IGNORECASE,
 )
+
+
+# pip's default cache, `~/.cache/pip`, or the `~/.cache` above it, for whichever user runs pip
+_PIP_CACHE_MOUNT = re.compile(r"(^|/)\.cache(/pip)?$")
 
 
 def needs_no_cache_dir(call: Call) -> bool:
@@ -55,16 +59,19 @@ def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
 
     ## Fix safety
     Safe: the option changes where pip caches, not what it installs. Skipped when `PIP_NO_CACHE_DIR` is
-    set (ENV, ARG, or in the RUN), when a cache or tmpfs mount covers `.cache/pip`, when the command
-    names its own `--cache-dir`, and for `pipx`/`pipenv`. The fix is unsafe on base images whose packaged
+    set (ENV, ARG, or in the RUN), when a cache or tmpfs mount is on `~/.cache/pip`, `~/.cache` or
+    `$PIP_CACHE_DIR`, when the command names its own `--cache-dir`, and for `pipx`/`pipenv`. The fix is unsafe on base images whose packaged
     pip predates the option (Ubuntu 14.04 and older, Debian 8 and older, CentOS 6): there pip rejects it.
     Reported without a fix in exec-form RUNs, under a non-POSIX SHELL and with the backtick escape.
     """
     for owner, run, cmds in each_run(df):
         calls = [c for c in cmds.calls if needs_no_cache_dir(c)]
-        if not calls or mounted_under(run.instr, ".cache/pip"):
+        if not calls or mounted_matching(run.instr, _PIP_CACHE_MOUNT):
             continue
         if variable(df, run.instr, "PIP_NO_CACHE_DIR") is not None or "PIP_NO_CACHE_DIR=" in run.text:
+            continue
+        cache_dir = variable(df, run.instr, "PIP_CACHE_DIR")
+        if cache_dir and cache_mounted(run.instr, cache_dir):
             continue
         message = "`pip install` without `--no-cache-dir` keeps pip's download cache in the image"
         if not run.editable:
