@@ -28,6 +28,7 @@ system-deps:
 	fi
 
 test: $(STAMP) system-deps
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 e2e: $(STAMP) system-deps
