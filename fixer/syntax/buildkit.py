@@ -21,11 +21,16 @@ from dataclasses import dataclass, field
 
 from fixer.syntax.errors import ParseError
 from fixer.syntax.tree import Heredoc, Instruction
-from fixer.syntax.words import extract_builder_flags, is_space
+from fixer.syntax.words import extract_builder_flags
 
 # Go's regexps `[\t\v\f\r ]+`: BuildKit's reWhitespace and tokenWhitespace (no "\n", no Unicode spaces)
 _GO_WHITESPACE = re.compile(r"[\t\v\f\r ]+")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# Go's unicode.IsSpace: the characters str.isspace accepts, less the \x1c-\x1f separators
+GO_SPACES = (
+    "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000"
+)
 
 
 @dataclass(eq=False)
@@ -80,12 +85,7 @@ def go_lower(s: str) -> str:
 
 def go_trim_space(s: str) -> str:
     """Go's strings.TrimSpace (unicode.IsSpace on both ends)."""
-    i, j = 0, len(s)
-    while i < j and is_space(s[i]):
-        i += 1
-    while j > i and is_space(s[j - 1]):
-        j -= 1
-    return s[i:j]
+    return s.strip(GO_SPACES)
 
 
 def _go_split(s: str, limit: int = 0) -> list[str]:
@@ -124,66 +124,40 @@ def go_quote(s: str) -> str:
 # --- argument readers (line_parsers.go) ----------------------------------------------------------
 
 
+def _word_regex(escape: str) -> re.Pattern[str]:
+    e = re.escape(escape)
+    spaces = re.escape(GO_SPACES)
+    # one word: escaped characters, "…" (escapes work inside), '…' (nothing escapes), other non-spaces;
+    # an unterminated quote runs to the end. An escape as the very last character is dropped
+    # (groups `drop`/`qdrop`), everything else stays in the word verbatim.
+    return re.compile(
+        rf"""(?:{e}(?:.|(?P<drop>\Z))"""
+        rf"""|"(?:{e}(?:.|(?P<qdrop>\Z))|[^"{e}])*(?:"|\Z)"""
+        rf"""|'[^']*(?:'|\Z)"""
+        rf"""|[^{spaces}"'{e}])+""",
+        re.DOTALL,
+    )
+
+
+_WORD = {esc: _word_regex(esc) for esc in ("\\", "`")}
+_SPACES_RUN = re.compile("[" + re.escape(GO_SPACES) + "]*")
+
+
 def parse_words(rest: str, escape: str) -> list[str]:
     """BuildKit's parseWords: split on whitespace outside quotes; quotes and escapes stay in the words."""
+    word_re = _WORD.get(escape) or _word_regex(escape)
     words: list[str] = []
-    in_spaces, in_word, in_quote = 0, 1, 2
-    phase = in_spaces
-    quote = ""
-    blank_ok = False
-    word: list[str] = []
+    pos = _SPACES_RUN.match(rest).end()  # type: ignore[union-attr]
     n = len(rest)
-    pos = 0
-    while True:
-        if phase == in_spaces:
-            if pos == n:
-                break
-            if is_space(rest[pos]):
-                pos += 1
-                continue
-            phase = in_word
-        if pos == n:
-            if blank_ok or word:
-                words.append("".join(word))
-            break
-        ch = rest[pos]
-        if phase == in_word:
-            if is_space(ch):
-                phase = in_spaces
-                if blank_ok or word:
-                    words.append("".join(word))
-                word = []
-                blank_ok = False
-                pos += 1
-                continue
-            if ch in "'\"":
-                quote = ch
-                blank_ok = True
-                phase = in_quote
-            if ch == escape:
-                if pos + 1 == n:
-                    pos += 1  # an escape at the very end is dropped
-                    continue
-                # unquoted, the escape and the character after it are both kept, even a quote
-                word.append(ch)
-                pos += 1
-                ch = rest[pos]
-            word.append(ch)
-            pos += 1
-            continue
-        # in_quote
-        if ch == quote:
-            phase = in_word
-        if ch == escape and quote != "'":  # nothing escapes inside single quotes
-            if pos + 1 == n:
-                phase = in_word
-                pos += 1
-                continue
-            word.append(ch)
-            pos += 1
-            ch = rest[pos]
-        word.append(ch)
-        pos += 1
+    while pos < n:
+        m = word_re.match(rest, pos)
+        assert m is not None  # a non-space always starts a word
+        word = m.group(0)
+        if m.group("drop") is not None or m.group("qdrop") is not None:
+            word = word[:-1]
+        if word:
+            words.append(word)
+        pos = _SPACES_RUN.match(rest, m.end()).end()  # type: ignore[union-attr]
     return words
 
 
@@ -216,10 +190,7 @@ def parse_json(rest: str, trailing_data: bool = False) -> list[str] | None:
     `trailing_data`, text after the closing bracket is ignored, as BuildKit did before v0.15
     (moby/buildkit#5107 switched json.Decoder for json.Unmarshal); the `dockerfile` oracle is v0.12.
     """
-    i = 0
-    while i < len(rest) and is_space(rest[i]):
-        i += 1
-    rest = rest[i:]
+    rest = rest.lstrip(GO_SPACES)
     if not rest.startswith("["):
         return None
     try:
@@ -297,10 +268,10 @@ def _health_config(rest: str, trailing: bool) -> _Args:
     # BuildKit walks bytes here, so the 0x85/0xA0 continuation bytes of a UTF-8 character end the word
     raw = rest.encode("utf-8", "surrogateescape")
     sep = 0
-    while sep < len(raw) and not is_space(chr(raw[sep])):
+    while sep < len(raw) and chr(raw[sep]) not in GO_SPACES:
         sep += 1
     nxt = sep
-    while nxt < len(raw) and is_space(chr(raw[nxt])):
+    while nxt < len(raw) and chr(raw[nxt]) in GO_SPACES:
         nxt += 1
     if sep == 0:
         return _Args([])
