@@ -32,11 +32,12 @@ SYSTEM = trees(
     holes=("/usr/local",),
 )  # fmt: skip
 # Language package managers install below /usr/local (or /usr, /opt for distribution builds) and
-# keep caches in the home directories.
-LANGUAGE = trees("/etc", "/opt", "/root", "/home", "/tmp", "/usr", "/var/lib/gems", "/var/cache")
+# keep caches and per-user installs in the dot-directories of the home directories.
+LANGUAGE = trees("/etc", "/opt", "/root", "/home/*/.*", "/tmp", "/usr", "/var/lib/gems", "/var/cache")
 # What any RUN reads: the shell, its libraries, the dynamic loader's configuration, name lookup.
+# (Each command's own lookup along PATH is added per command.)
 BASE_READS = trees(
-    "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/usr/bin", "/usr/sbin", "/usr/lib",
+    "/bin", "/lib", "/lib32", "/lib64", "/libx32", "/usr/bin", "/usr/lib",
     "/usr/lib32", "/usr/lib64", "/usr/libexec", "/etc/ld.so.cache", "/etc/ld.so.conf",
     "/etc/ld.so.conf.d", "/etc/ld.so.preload", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf",
     "/dev", "/proc", "/sys",
@@ -53,6 +54,9 @@ _REDIRECTING = re.compile(
 _ABS_IN_VALUE = re.compile(r"(?<![\w$}])/[^\s:;,\"'=]*")
 _VAR_REF = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 _GLOB = frozenset("*?[")
+ANY = frozenset({"*"})
+# what npm reads in a project directory outside global mode
+NPM_PROJECT = frozenset({".npmrc", "package.json"})
 
 
 @dataclass(frozen=True)
@@ -61,10 +65,11 @@ class Effect:
 
     reads: tuple[Tree, ...] = ()
     writes: tuple[Tree, ...] = ()
-    cwd: bool = False  # reads the working directory (globs, local package files)
+    # names it reads in the working directory; ANY: it may read anything there (a glob, a local lookup)
+    cwd: frozenset[str] = frozenset()
 
     def __or__(self, other: Effect) -> Effect:
-        return Effect(self.reads + other.reads, self.writes + other.writes, self.cwd or other.cwd)
+        return Effect(self.reads + other.reads, self.writes + other.writes, self.cwd | other.cwd)
 
     def conflicts(self, written: Iterable[str], read: Iterable[str] = ()) -> bool:
         """Whether a step that writes the `written` subtrees and reads `read` can see or change this."""
@@ -177,12 +182,13 @@ class Options:
 def _names(operands: Iterable[Word], pattern: re.Pattern[str], what: str) -> Effect:
     """Package-name operands: literal, matching `pattern`; an unquoted glob reads the working directory."""
     cwd = False
+    operands = list(operands)
     for w in operands:
         v = literal(w)
         if not pattern.fullmatch(v) or v.endswith((".deb", ".rpm", ".apk", ".whl", ".gem", ".tgz", ".tar.gz", ".zip")):
             raise Unrecognised(f"`{v}` is not a {what} name")
         cwd = cwd or unquoted_glob(w.raw)
-    return Effect(cwd=cwd)
+    return Effect(cwd=ANY if cwd else frozenset())
 
 
 def _paths(operands: Iterable[Word]) -> tuple[Tree, ...]:
@@ -398,7 +404,7 @@ def _npm(name: str, words: list[Word]) -> Effect:
             raise Unrecognised("npm -g without package names installs the working directory")
         return Effect(LANGUAGE, LANGUAGE) | _names(operands[1:], _NPM_NAME, "npm package")
     if sub == "cache" and [literal(w) for w in operands[1:]] in (["clean"], ["verify"]):
-        return Effect(LANGUAGE, LANGUAGE, cwd=True)  # a project's .npmrc may move the cache
+        return Effect(LANGUAGE, LANGUAGE, cwd=NPM_PROJECT)  # a project's .npmrc may move the cache
     raise Unrecognised("npm command that may read the project")
 
 
@@ -424,7 +430,7 @@ def _gem(name: str, words: list[Word]) -> Effect:
         raise Unrecognised("gem install without names")
     remote = any(n in ("r", "remote") for n, _ in opts)
     # without --remote, `gem install x` prefers a local x-*.gem in the working directory
-    return Effect(LANGUAGE, LANGUAGE, cwd=not remote) | _names(operands[1:], _GEM_NAME, "gem")
+    return Effect(LANGUAGE, LANGUAGE, cwd=frozenset() if remote else ANY) | _names(operands[1:], _GEM_NAME, "gem")
 
 
 @handles("useradd", "groupadd", "adduser", "addgroup", "usermod", "groupmod")
@@ -526,7 +532,7 @@ def _echo(name: str, words: list[Word]) -> Effect:
     for w in words:
         literal(w)
         if unquoted_glob(w.raw):
-            return Effect(cwd=True)
+            return Effect(cwd=ANY)
     return Effect()
 
 

@@ -73,7 +73,7 @@ _PIP_INSTALL = Options(
 )
 
 
-def _pip(words: list[Word], command: str) -> Install:
+def _pip(words: list[Word], command: str) -> Install | None:
     names, opts, operands = _opts(_PIP_INSTALL, words)
     inst = Install("pip", command)
     for name, value in opts:
@@ -85,7 +85,7 @@ def _pip(words: list[Word], command: str) -> Install:
         if op.startswith((".", "/", "~")) or "/" in op or op.endswith((".whl", ".tar.gz", ".zip")):
             inst.abort = f"`{command} {op}` builds the project (or a local path) itself"
     if not inst.files and inst.abort is None:
-        raise Unrecognised(f"{command} of named packages only")
+        return None  # named packages only: no install from the project (see fixer.deps.effects)
     return inst
 
 
@@ -156,6 +156,13 @@ _COMPOSER = Options(
     valued=frozenset("ignore-platform-req audit-format prefer-install".split()),
     refused=frozenset("d working-dir".split()),
 )
+# environment settings that keep an install from rewriting its lock file
+_FROZEN_ENV = {
+    "bundler": ("BUNDLE_FROZEN", "BUNDLE_DEPLOYMENT"),
+    "yarn": ("YARN_ENABLE_IMMUTABLE_INSTALLS",),
+    "uv": ("UV_FROZEN", "UV_LOCKED"),
+    "pipenv": ("PIPENV_DEPLOY",),
+}
 # bundle install flags that bundler remembers in the project's .bundle/config
 _BUNDLE_REMEMBERED = frozenset("deployment frozen path without with system clean binstubs no-cache".split())
 
@@ -227,8 +234,7 @@ def recognise(cmd: Simple) -> Install | None:
         flags, _, operands = _opts(_BUNDLE, args[1:])
         if operands:
             raise Unrecognised("bundle install with operands")
-        frozen = bool(flags & {"deployment", "frozen"})
-        return Install("bundler", "bundle install", frozen=frozen, flags=flags)
+        return Install("bundler", "bundle install", frozen=bool(flags & {"deployment", "frozen"}), flags=flags)
     if name == "composer" and values[:1] == ["install"]:
         flags, _, operands = _opts(_COMPOSER, args[1:])
         if operands:
@@ -482,8 +488,11 @@ def needs(inst: Install, context: BuildContext | None, project: str, state: Stat
     for out in eco.outputs:
         if context.present(_join(project, out)):
             result.unsafe.append(f"the build context holds {_join(project, out)}, which the install writes")
-    if eco.lock and not inst.frozen and context.is_file(_join(project, eco.lock)):
+    frozen = inst.frozen or any(
+        (state.env.get(var) or "").lower() in ("1", "true") for var in _FROZEN_ENV.get(inst.ecosystem, ())
+    )
+    if eco.lock and not frozen and context.is_file(_join(project, eco.lock)):
         result.unsafe.append(f"{inst.command} may rewrite {eco.lock}; the later copy of the project would revert it")
     result.unsafe.extend(_output_env(inst, state, dst))
-    result.files = sorted(dict.fromkeys(result.files), key=lambda p: (p.count("/"), p))
+    result.files = list(dict.fromkeys(result.files))
     return result

@@ -50,15 +50,17 @@ def move_after(
     instr: Instruction,
     after: Instruction,
     *,
+    last: Instruction | None = None,
     replace: Replacement | None = None,
     insert_before_after: str = "",
 ) -> list[Edit]:
     """Edits moving `instr` (with its comments) to just after `after`, a later instruction.
 
-    `replace` rewrites part of the moved text; `insert_before_after` is new text placed before
-    `after`'s own comment lines (the manifest COPY of a split).
+    `last` moves the instructions from `instr` to `last` together, in their order, with the lines
+    between them. `replace` rewrites part of the moved text; `insert_before_after` is new text placed
+    before `after`'s own comment lines (the manifest COPY of a split).
     """
-    start, end = instr.full_start, instr.end
+    start, end = instr.full_start, (last or instr).end
     block = df.text[start:end]
     if replace is not None:
         block = block[: replace.start - start] + replace.text + block[replace.end - start :]

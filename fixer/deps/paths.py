@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import posixpath
 from dataclasses import dataclass
 
@@ -31,10 +32,19 @@ def overlaps(a: str, b: str) -> bool:
     return within(a, b) or within(b, a)
 
 
+def _parts(path: str) -> list[str]:
+    return [p for p in path.split("/") if p]
+
+
+def _matches(pattern: list[str], parts: list[str]) -> bool:
+    return all(fnmatch.fnmatchcase(part, pat) for pat, part in zip(pattern, parts, strict=False))
+
+
 @dataclass(frozen=True)
 class Tree:
     """A subtree a command may read or write, minus `holes` it provably leaves alone.
 
+    A component of `root` may be a glob (`/home/*/.*`: the dot-directories of every home).
     Holes come from packaging policy, e.g. distribution packages never install below /usr/local.
     """
 
@@ -43,9 +53,11 @@ class Tree:
 
     def touches(self, path: str) -> bool:
         """Whether this tree shares any path with the subtree at `path`."""
-        if within(self.root, path):
+        root, parts = _parts(self.root), _parts(path)
+        if len(parts) <= len(root) and _matches(root, parts):
             return True  # `path` is the root or one of its ancestors
-        return within(path, self.root) and not any(within(path, h) for h in self.holes)
+        inside = len(parts) > len(root) and _matches(root, parts)
+        return inside and not any(within(path, h) for h in self.holes)
 
 
 def trees(*roots: str, holes: tuple[str, ...] = ()) -> tuple[Tree, ...]:

@@ -72,7 +72,12 @@ def _blocks(copy: CopyStep, effect: effects.Effect, workdir: str | None) -> str 
     """Why a recognised step cannot be passed, or None."""
     if effect.conflicts(copy.writes, copy.reads):
         return "touches the destination"
-    if effect.cwd and (workdir is None or any(overlaps(workdir, w) for w in copy.writes)):
+    if effect.cwd and (
+        workdir is None
+        or "*" in effect.cwd
+        and any(overlaps(workdir, w) for w in copy.writes)
+        or any(t.touches(posixpath.join(workdir, n)) for n in effect.cwd for t in map(Tree, copy.writes))
+    ):
         return "reads the working directory"
     return None
 
@@ -186,9 +191,6 @@ def _try_split(df: Dockerfile, result: Plan, x: Instruction, st: State, context:
     if any(t.touches(copy.dst) for t in effect.writes) or any(t.touches(f) for t in effect.reads for f in files):
         result.stop = "install RUN also touches the destination"
         return False
-    if effect.cwd:
-        result.stop = "install RUN also reads the working directory"
-        return False
     project = posixpath.relpath(st.workdir, copy.dst)
     split = Split(x, [], [i.command for i in found])
     for inst in found:
@@ -199,6 +201,14 @@ def _try_split(df: Dockerfile, result: Plan, x: Instruction, st: State, context:
             return False
         split.files.extend(f for f in need.files if f not in split.files)
         split.unsafe.extend(need.unsafe)
+    # what the other commands read in the project must be copied first, or be absent from the context
+    for name in sorted(effect.cwd):
+        path = posixpath.normpath(posixpath.join(project, name))
+        if name == "*" or context is None:
+            result.stop = "install RUN also reads the working directory"
+            return False
+        if path not in split.files and context.present(path):
+            split.files.append(path)
     if not split.files:
         return False
     result.split = split

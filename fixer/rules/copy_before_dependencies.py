@@ -51,7 +51,8 @@ def _manifest_lines(df: Dockerfile, plan: Plan, context: BuildContext | None) ->
     lines = []
     for folder, sources in groups.items():
         if folder == ".":
-            dst = base if base.endswith("/") or base == "." else base + "/"
+            # several sources need a destination ending in a slash; a lone file keeps the `COPY x .` idiom
+            dst = base if base.endswith("/") or (base == "." and len(sources) == 1) else base + "/"
         else:
             dst = base.rstrip("/") + "/" + folder + "/"
         lines.append(f"{_keyword(copy.instr.keyword)} {flags}{' '.join(sources)} {dst}{df.newline}")
@@ -120,55 +121,80 @@ def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     context = build_context(ctx)
     for stage in df.stages:
         before = states(df, stage)
-        for pos, instr in enumerate(stage.instructions):
-            if instr.cmd not in ("COPY", "ADD"):
-                continue
-            p = make_plan(df, stage, pos, context, before)
+        plans: list[Plan | None] = [
+            make_plan(df, stage, pos, context, before) if instr.cmd in ("COPY", "ADD") else None
+            for pos, instr in enumerate(stage.instructions)
+        ]
+        pos = 0
+        while pos < len(plans):
+            p = plans[pos]
             if p is None:
+                pos += 1
                 continue
-            what = _summary(instr.logical)
-            if p.after is None:
-                if p.abort is not None:
-                    install, why = p.abort
-                    yield ctx.report(
-                        df,
-                        instr.start,
-                        f"`{what}` copies the whole project before the install on line {install.start_line}, "
-                        f"which cannot be split off: {why}",
-                        instruction=instr.index,
-                    )
-                continue
-            replace = None
-            if p.rewrite is not None:
-                span = last_word_span(instr)
-                if span is None:
-                    continue
-                replace = Replacement(span[0], span[1], p.rewrite)
-            if p.split is not None:
-                lines = _manifest_lines(df, p, context)
-                if lines is None:
-                    continue
-                edits = move_after(df, instr, p.after, replace=replace, insert_before_after=lines)
-                files = ", ".join(p.split.files)
-                installs = ", ".join(f"`{c}`" for c in dict.fromkeys(p.split.commands))
-                message = (
-                    f"`{what}` copies the whole project before {installs} on line {p.after.start_line}, "
-                    f"which needs only {files}: every source edit re-runs the install. Copy the manifests "
-                    f"first and the project after the install"
-                )
-                if p.split.unsafe:
-                    message += f" (unsafe: {p.split.unsafe[0]})"
-                    fix = Fix.unsafe(*edits)
-                else:
-                    fix = Fix.safe(*edits)
-            else:
-                edits = move_after(df, instr, p.after, replace=replace)
-                steps = f"{p.runs_passed} RUN step{'s' if p.runs_passed != 1 else ''}"
-                message = (
-                    f"`{what}` comes before {steps} that do not use the copied files, so every change to "
-                    f"them re-runs those steps: moved after line {p.after.start_line}"
-                )
-                if p.rewrite is not None:
-                    message += f", with its destination written out as {p.rewrite} since it now follows a WORKDIR"
-                fix = Fix.safe(*edits)
-            yield ctx.report(df, instr.start, message, fix=fix, instruction=instr.index)
+            # adjacent copies that land at the same place move as one block, in their order
+            end = pos
+            while _joins(p, plans[end + 1] if end + 1 < len(plans) else None):
+                end += 1
+            finding = _finding(df, ctx, p, context, plans[end] if end > pos else None, end - pos)
+            if finding is not None:
+                yield finding
+            pos = end + 1
+
+
+def _movable(p: Plan | None) -> bool:
+    return p is not None and p.after is not None and p.split is None and p.rewrite is None
+
+
+def _joins(p: Plan, q: Plan | None) -> bool:
+    return _movable(p) and _movable(q) and q is not None and q.after is p.after
+
+
+def _finding(
+    df: Dockerfile, ctx: RuleContext, p: Plan, context: BuildContext | None, last: Plan | None, more: int
+) -> Finding | None:
+    instr = p.copy.instr
+    what = _summary(instr.logical)
+    group = f" (and the {more} COPY/ADD after it)" if more else ""
+    if p.after is None:
+        if p.abort is None:
+            return None
+        install, why = p.abort
+        return ctx.report(
+            df,
+            instr.start,
+            f"`{what}` copies the whole project before the install on line {install.start_line}, "
+            f"which cannot be split off: {why}",
+            instruction=instr.index,
+        )
+    replace = None
+    if p.rewrite is not None:
+        span = last_word_span(instr)
+        if span is None:
+            return None
+        replace = Replacement(span[0], span[1], p.rewrite)
+    if p.split is not None:
+        lines = _manifest_lines(df, p, context)
+        if lines is None:
+            return None
+        edits = move_after(df, instr, p.after, replace=replace, insert_before_after=lines)
+        files = ", ".join(p.split.files)
+        installs = ", ".join(f"`{c}`" for c in dict.fromkeys(p.split.commands))
+        message = (
+            f"`{what}` copies the whole project before {installs} on line {p.after.start_line}, "
+            f"which needs only {files}: every source edit re-runs the install. Copy the manifests "
+            f"first and the project after the install"
+        )
+        if p.split.unsafe:
+            return ctx.report(
+                df, instr.start, message + f" (unsafe: {p.split.unsafe[0]})", fix=Fix.unsafe(*edits), instruction=instr.index
+            )
+        return ctx.report(df, instr.start, message, fix=Fix.safe(*edits), instruction=instr.index)
+    edits = move_after(df, instr, p.after, last=last.copy.instr if last else None, replace=replace)
+    steps = f"{p.runs_passed} RUN step that does" if p.runs_passed == 1 else f"{p.runs_passed} RUN steps that do"
+    message = (
+        f"`{what}`{group} comes before {steps} not use the copied files, so every change to "
+        f"them re-runs {'it' if p.runs_passed == 1 else 'them'}: moved after line {p.after.start_line}"
+    )
+    if p.rewrite is not None:
+        message += f", with its destination written out as {p.rewrite} since it now follows a WORKDIR"
+    return ctx.report(df, instr.start, message, fix=Fix.safe(*edits), instruction=instr.index)
