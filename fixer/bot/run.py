@@ -83,11 +83,16 @@ class Bot:
     def base_branch(self) -> str:
         git = self.git
         base = self.opts.base
-        if not base:
-            base = git.local_default_branch() if self.opts.dry_run else None
-            if not base and not self.opts.dry_run:
-                base = git.remote_default_branch()
-            base = base or git.current_branch()
+        if not base and self.opts.dry_run:
+            base = git.local_default_branch()
+            if not base:
+                try:  # read-only and usually allowed without a token; a dry run must not fail on it
+                    base = git.remote_default_branch()
+                except BotError:
+                    base = None
+        elif not base:
+            base = git.remote_default_branch()
+        base = base or git.current_branch()
         if not base:
             raise UsageError("cannot tell the base branch: pass --base NAME")
         if base == self.opts.branch:
