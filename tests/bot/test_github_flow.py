@@ -279,3 +279,24 @@ def test_push_rejected_when_someone_else_pushed_meanwhile(repo: Repo, gh: FakeGi
     assert "push rejected: branch 'dockfix/fixes' on the remote changed since the bot read it" in r.stderr
     assert repo.remote_sha("dockfix/fixes") == theirs[0]
     assert [e.request.method for e in gh.exchanges[seen:]] == ["GET"]
+
+
+def test_shallow_checkout_as_actions_checkout_makes_it(tmp_path: Path, repo: Repo, gh: FakeGitHub) -> None:
+    assert bot(repo, gh).returncode == 0
+    repo.commit_to_main({"web/Dockerfile": "FROM nginx:1.27\nEXPOSE 443/TCP\n"}, "add web")
+    shallow = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{repo.bare}", str(shallow))
+    ci = Repo(repo.bare, shallow, repo.home)
+    for _ in range(2):  # the second run finds the branch it pushed and changes nothing
+        r = bot(ci, gh)
+        assert r.returncode == 0, r.stderr
+    sha = repo.remote_sha("dockfix/fixes")
+    assert sha and git(repo.bare, "rev-list", "--parents", "-n1", sha).split()[1] == repo.remote_sha("main")
+    assert [p.split()[2] for p in repo.pushes()] == ["refs/heads/dockfix/fixes", "refs/heads/main", "refs/heads/dockfix/fixes"]
+    assert len(gh.pulls) == 1
+
+
+def test_importing_the_dockfix_command_does_not_load_the_bot() -> None:
+    code = "import sys, fixer.cli; print(sorted(m for m in sys.modules if m.startswith(('fixer.bot', 'httpx'))))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout
+    assert out.strip() == "[]"
