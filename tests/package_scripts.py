@@ -15,7 +15,7 @@ from pathlib import Path
 
 import dockerfile
 
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.+-]*$")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.+-]*")
 _MARKER = re.compile(r"^\d*<<-?['\"]?[^\s'\"]+['\"]?$")
 _STUB = """#!/bin/sh
 printf '%s\\n' "${0##*/} $*" >> "$STUB_LOG"
@@ -58,11 +58,11 @@ def run_stubbed(script: str, tmp: Path, fail: str = "") -> Outcome:
     """Run `script` with dash, every command word stubbed; stubs matching `fail` exit 1."""
     bin_dir = tmp / "bin"
     bin_dir.mkdir(parents=True, exist_ok=True)
-    for word in set(script.split()):
-        if _NAME.match(word):
-            stub = bin_dir / word
-            stub.write_text(_STUB.replace("FAIL", fail or "__never__"))
-            stub.chmod(0o755)
+    # every name-like piece of the script (also inside `$(…)`); builtins and keywords win over PATH
+    for word in set(_NAME.findall(script)):
+        stub = bin_dir / word
+        stub.write_text(_STUB.replace("FAIL", fail or "__never__"))
+        stub.chmod(0o755)
     log = tmp / "log"
     log.write_text("")
     env = {"PATH": str(bin_dir), "STUB_LOG": str(log)}
