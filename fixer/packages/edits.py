@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from fixer.engine.finding import Edit
 from fixer.packages.commands import Call, Cmd, Commands
 from fixer.packages.script import RunScript, set_errexit
+from fixer.shell.analysis import code_end, trailing_comment_span
 from fixer.shell.lexer import LexError, Token, tokenize
 from fixer.shell.model import AndOr, CommandList, Compound, Simple
 
@@ -135,11 +136,11 @@ def append_commands(run: RunScript, cmds: Commands, new: list[str]) -> list[Edit
         return _append_heredoc(run, cmds, tokens, end_tok, last, new)
     if run.tail_at is not None:
         return "the RUN line's heredoc is read by its commands"
-    at = run.end_offset(end_tok.end)
+    at = run.end_offset(code_end(run.text))
     # a shell comment after the code runs to the end of the joined line: it must stay the last thing
-    comments = [t for t in tokens if t.kind == "comment" and t.start >= end_tok.end]
-    if comments:
-        comment_line = run.df.line_at(run.offset(comments[0].start))
+    comment = trailing_comment_span(run.text)
+    if comment is not None:
+        comment_line = run.df.line_at(run.offset(comment[0]))
         later = [ln for ln in run.instr.lines if ln.start > comment_line.start and ln.text.strip()]
         if any(not ln.text.lstrip().startswith("#") for ln in later):
             return f"the shell comment on line {comment_line.number} hides the rest of the RUN"
