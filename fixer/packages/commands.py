@@ -64,12 +64,13 @@ PIP_VALUES = frozenset(
      "--cache-dir", "--log", "--log-file", "--python", "--root-user-action", "--use-feature",
      "--use-deprecated", "--keyring-provider", "--resume-retries"}
 )  # fmt: skip
-_VALUES = {
+# value-taking options of each tool, by canonical tool name
+VALUE_OPTIONS = {
     "apt-get": APT_VALUES, "apt": APT_VALUES, "apt-cache": APT_VALUES, "apk": APK_VALUES,
     "yum": RPM_VALUES, "dnf": RPM_VALUES, "microdnf": RPM_VALUES, "tdnf": RPM_VALUES,
     "zypper": ZYPPER_VALUES, "pip": PIP_VALUES,
 }  # fmt: skip
-TOOLS = frozenset(_VALUES) | {"rm", "set"}
+TOOLS = frozenset(VALUE_OPTIONS) | {"rm", "set"}
 # subcommands that take a second word naming the action: `dnf group install`, `dnf module enable`
 _TWO_WORD = frozenset({"group", "groups", "module"})
 
@@ -121,7 +122,7 @@ class Call:
 
     def operands(self) -> list[str]:
         """Arguments that are not options nor option values (the subcommand words included)."""
-        vals = _VALUES.get(self.tool, frozenset())
+        vals = VALUE_OPTIONS.get(self.tool, frozenset())
         out: list[str] = []
         skip = False
         for w in self.args:
@@ -284,12 +285,12 @@ def recognise(cmd: Cmd) -> Call | None:
         return None
     if name in ("rm", "set"):
         return Call(cmd, name, i, None)
-    s = skip_options(words, i + 1, _VALUES[name])
+    s = skip_options(words, i + 1, VALUE_OPTIONS[name])
     if s >= len(words):
         return Call(cmd, name, i, None)
     sub2 = None
     if name in ("yum", "dnf", "microdnf", "tdnf") and words[s].value in _TWO_WORD:
-        t = skip_options(words, s + 1, _VALUES[name])
+        t = skip_options(words, s + 1, VALUE_OPTIONS[name])
         sub2 = t if t < len(words) else None
     return Call(cmd, name, i, s, sub2)
 
@@ -313,7 +314,7 @@ def has_long(call: Call, *names: str) -> bool:
 
 
 def has_short(call: Call, letter: str) -> bool:
-    vals = _VALUES.get(call.tool, frozenset())
+    vals = VALUE_OPTIONS.get(call.tool, frozenset())
     return any(letter in short_flags(w.value, vals) for w in call.args)
 
 

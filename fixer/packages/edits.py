@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fixer.engine.finding import Edit
-from fixer.packages.commands import Call, Cmd, Commands
+from fixer.packages.commands import VALUE_OPTIONS, Call, Cmd, Commands
 from fixer.packages.script import RunScript, set_errexit
 from fixer.shell.analysis import code_end, trailing_comment_span
 from fixer.shell.lexer import LexError, Token, tokenize
@@ -26,9 +26,7 @@ def insert_after(run: RunScript, call: Call, text: str, *, after_flags: bool = F
     if after_flags:
         idx = call.cmd.words.index(word) + 1
         words = call.cmd.words
-        from fixer.packages.commands import _VALUES
-
-        vals = _VALUES.get(call.tool, frozenset())
+        vals = VALUE_OPTIONS.get(call.tool, frozenset())
         while idx < len(words) and words[idx].value.startswith("-") and words[idx].value != "--":
             if words[idx].value in vals or "=" in words[idx].value:
                 break
