@@ -74,9 +74,6 @@ class Api:
             follow_redirects=True,
         )
 
-    def close_client(self) -> None:
-        self._client.close()
-
     def request(
         self, method: str, path: str, *, params: Mapping[str, Any] | None = None, body: Any = None
     ) -> Any:
