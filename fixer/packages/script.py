@@ -177,6 +177,9 @@ def run_script(df: Dockerfile, instr: Instruction) -> RunScript | None:
             errexit = shell_errexit(argv)
         elif runner[1]:
             errexit = shell_errexit(runner[1])
+        if "\r" in body:
+            # BuildKit hands the body over with its carriage returns: the shell reads `cmd\r`
+            refusal = refusal or "the heredoc has CRLF line endings, which the shell does not strip"
         return RunScript(df, instr, body, heredoc=doc, errexit=errexit, refusal=refusal)
     # the shell reads the bodies as data for the commands on the RUN line
     tail = df.text[doc.body_start : instr.heredocs[-1].terminator.end]
