@@ -53,6 +53,8 @@ def main() -> None:
                         continue
                     copies += 1
                     reason = re.sub(r"`[^`]*`", "`…`", p.stop)
+                    if p.split is not None and p.split.unsafe:
+                        reason = "manifest split offered as an unsafe fix"
                     stops[reason.split(" (")[0]] += 1
     print(f"files: {len(files)}, changed: {changed}")
     print(f"COPYs moved: {moved}; manifest splits: {splits} ({splits_unsafe} unsafe); installs reported, not split: {reported}")

@@ -38,8 +38,8 @@ class Node:
 
 
 BASE_IMAGE = {
-    "/etc/passwd": "root:x:0:0\nnode:x:1000:1000\nwww-data:x:33:33\n",
-    "/etc/group": "root:x:0\nnode:x:1000\nwww-data:x:33\n",
+    "/etc/passwd": "root:x:0:0\nnobody:x:65534:65534\nnode:x:1000:1000\nnginx:x:101:101\nwww-data:x:33:33\n",
+    "/etc/group": "root:x:0\nnogroup:x:65534\nnode:x:1000\nnginx:x:101\nwww-data:x:33\n",
     "/etc/apt/sources.list": "deb http://deb.debian.org/debian bookworm main\n",
     "/etc/pip.conf": "",
     "/usr/bin/apt-get": "binary",
@@ -73,7 +73,10 @@ class FS:
     @classmethod
     def base(cls) -> FS:
         fs = cls({"/": Node("dir", origin="base")})
-        for d in ("/root", "/home", "/tmp", "/usr/local/bin", "/usr/local/lib", "/var/lib/apt/lists"):
+        for d in (
+            "/root", "/home", "/tmp", "/opt", "/srv", "/usr/local/bin", "/usr/local/lib", "/usr/share",
+            "/var/lib/apt/lists", "/var/log", "/var/cache", "/etc/apt/sources.list.d", "/etc/ssl",
+        ):
             fs.mkdirs(d, "0:0", "base")
         for path, data in BASE_IMAGE.items():
             fs.write(path, data, "0:0", "base")
@@ -93,8 +96,14 @@ class FS:
             elif node.kind != "dir":
                 raise BuildFailure(f"{cur} is not a directory")
 
-    def write(self, path: str, data: str, owner: str, origin: str = "", append: bool = False) -> None:
-        self.mkdirs(posixpath.dirname(path), owner, origin or "write")
+    def write(
+        self, path: str, data: str, owner: str, origin: str = "", append: bool = False, parents: bool = True
+    ) -> None:
+        """Write a file; a shell command (`parents=False`) fails when the folder is missing."""
+        parent = posixpath.dirname(path)
+        if not parents and not self.exists(parent):
+            raise BuildFailure(f"{path}: no such directory")
+        self.mkdirs(parent, owner, origin or "write")
         old = self.nodes.get(path)
         if old is not None and old.kind == "dir":
             raise BuildFailure(f"{path} is a directory")
@@ -194,7 +203,8 @@ def run_simple(st: Stage, cmd: Simple, text: str) -> None:
     words = [_expand(w.value, st.env) for w in cmd.words]
     for r in cmd.redirects:
         if r.target is not None and r.op in (">", ">>") and r.target.value not in ("/dev/null",):
-            fs.write(_abs(r.target.value, cwd), "redirected " + " ".join(words) + "\n", st.user, append=r.op == ">>")
+            text_out = "redirected " + " ".join(words) + "\n"
+            fs.write(_abs(r.target.value, cwd), text_out, st.user, append=r.op == ">>", parents=False)
     if not words:
         return
     name, args = posixpath.basename(words[0]), words[1:]
@@ -256,7 +266,13 @@ def run_simple(st: Stage, cmd: Simple, text: str) -> None:
                 fs.remove(path)
     elif name == "ln":
         record()
-        fs.write(_abs(operands[-1], cwd), "-> " + operands[0], st.user)
+        fs.write(_abs(operands[-1], cwd), "-> " + operands[0], st.user, parents=False)
+    elif name in ("curl", "wget"):
+        record()
+        out = [args[i + 1] for i, a in enumerate(args[:-1]) if a in ("-o", "-O", "--output")]
+        for o in out:
+            if o != "-":
+                fs.write(_abs(o, cwd), "downloaded " + operands[-1], st.user, parents=False)
     elif name in ("echo", "printf", "set", "true", ":", "export", "update-ca-certificates"):
         record()
     elif name in ("npm", "yarn", "pnpm", "poetry", "uv", "pipenv", "go", "bundle", "composer"):

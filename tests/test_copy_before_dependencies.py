@@ -108,6 +108,7 @@ REFUSED = [
     "chown-by-name",  # the user the COPY names only exists after the RUN
     "home-of-new-user",  # useradd skips the skeleton when the home exists
     "path-lookup",  # the copied apt-get would not be the one the RUN runs
+    "parent-created-by-copy",  # the download needs the folder the COPY creates
     "pip-editable",  # the install reads the project
     "npm-postinstall",  # the install runs a project script
 ]
@@ -180,6 +181,13 @@ def test_tree_overlap(tree: Tree, path: str, touches: bool) -> None:
         ("groupadd -r app && useradd -r -g app -d /home/app app", True),
         ("mkdir -p /data && chown -R 1000:1000 /data && chmod 750 /data", True),
         ("echo 'deb http://x y main' > /etc/apt/sources.list.d/x.list", True),
+        ("python3 -m venv /opt/venv", True),
+        ("curl -fsSL https://example.com/t.tgz | tar -xz -C /opt/tool --strip-components=1", True),
+        ("wget -q -O /usr/local/bin/tini https://example.com/tini && chmod +x /usr/local/bin/tini", True),
+        ("python3 -m venv .venv", False),
+        ("wget -q https://example.com/t.tgz", False),  # saved into the working directory
+        ("curl -fsSL https://example.com/install.sh | sh", False),
+        ("tar -xzf vendor.tgz -C /opt", False),  # a relative archive
         ("pip install uvicorn[standard]", False),  # unquoted: the shell globs the working directory
         ("pip install -r requirements.txt", False),
         ("pip install .", False),

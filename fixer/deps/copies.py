@@ -15,6 +15,12 @@ from fixer.syntax.buildkit import node_of
 _URL = re.compile(r"^([a-z][a-z0-9+.-]*://|git@)", re.IGNORECASE)
 _VAR = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 PASSWD = ("/etc/passwd", "/etc/group")
+# folders every image that can RUN a shell has (a stage without them cannot run our RUNs anyway)
+ALWAYS_THERE = frozenset(
+    """/bin /dev /etc /home /lib /mnt /opt /proc /root /run /sbin /srv /sys /tmp /usr /usr/bin /usr/lib
+    /usr/local /usr/local/bin /usr/local/lib /usr/local/sbin /usr/local/share /usr/sbin /usr/share /var
+    /var/cache /var/lib /var/log""".split()
+)
 # flags the manifest COPY carries over from the original
 CARRIED_FLAGS = ("chown", "chmod", "link")
 
@@ -27,6 +33,8 @@ class CopyStep:
     dst: str | None  # absolute, expanded; None when it cannot be proven
     from_context: bool  # copies from the build context (no --from, no URL, no here-document)
     writes: list[str] = field(default_factory=list)  # subtrees it writes
+    # folders above the destination it creates when missing (a later step may need them to exist)
+    creates: list[str] = field(default_factory=list)
     reads: list[str] = field(default_factory=list)  # image files it reads (/etc/passwd for --chown=name)
     refs: set[str] = field(default_factory=set)  # variables it expands
 
@@ -67,7 +75,18 @@ def read_copy(instr: Instruction, state: State, escape: str, context: BuildConte
             step.reads = list(PASSWD)
     if step.dst is not None:
         step.writes = _writes(step, context)
+        step.creates = _created_parents(step.dst)
     return step
+
+
+def _created_parents(dst: str) -> list[str]:
+    """The topmost folder above `dst` that an image with a shell need not have (COPY would create it)."""
+    parts = [p for p in dst.split("/") if p][:-1]
+    for i in range(1, len(parts) + 1):
+        folder = "/" + "/".join(parts[:i])
+        if folder not in ALWAYS_THERE:
+            return [folder]
+    return []
 
 
 def _refs(instr: Instruction) -> set[str]:

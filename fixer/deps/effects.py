@@ -575,6 +575,105 @@ def _system_helper(name: str, words: list[Word]) -> Effect:
     return Effect(every, every)
 
 
+_VENV = Options(flags=frozenset("copies symlinks upgrade-deps without-pip system-site-packages clear upgrade".split()))
+
+
+def _venv(name: str, words: list[Word]) -> Effect:
+    """`python -m venv /abs` and `virtualenv /abs`: a new environment at an absolute path."""
+    _opts, operands = _VENV.split(words)
+    if len(operands) != 1:
+        raise Unrecognised("venv without exactly one absolute directory")
+    target = _paths(operands)
+    return Effect(LANGUAGE + target, target)
+
+
+_CURL = Options(
+    flags=frozenset(
+        "f s S L k v fail silent show-error location insecure compressed create-dirs http1.1 http2 tlsv1.2 "
+        "proto-default fail-with-body no-progress-meter".split()
+    ),
+    valued=frozenset("o output H header retry retry-delay connect-timeout max-time m proto A user-agent x proxy".split()),
+    refused=frozenset("O remote-name K config d data T upload-file F form b cookie c cookie-jar D dump-header".split()),
+)
+_WGET = Options(
+    flags=frozenset("q nv v no-check-certificate no-verbose quiet c continue show-progress no-hsts".split()),
+    valued=frozenset("O output-document P directory-prefix T timeout t tries progress header U user-agent".split()),
+    refused=frozenset("i input-file a append-output o output-file load-cookies".split()),
+)
+_URL_ONLY = re.compile(r"^(https?|ftp)://\S+$")
+_URL_PREFIX = re.compile(r"^(https?|ftp)://[A-Za-z0-9.-]")
+_GPG = Options(
+    flags=frozenset("dearmor enarmor batch yes no-tty quiet q no-default-keyring import".split()),
+    valued=frozenset("o output keyring keyserver recv-keys".split()),
+    refused=frozenset("homedir".split()),
+)
+
+
+@handles("gpg")
+def _gpg(name: str, words: list[Word]) -> Effect:
+    """`gpg --dearmor -o /abs` and key fetching into the home directory."""
+    opts, operands = _GPG.split(words)
+    if operands and not {k for k, _ in opts} & {"recv-keys"}:
+        raise Unrecognised("gpg reading files")
+    written = tuple(Tree(absolute(v)) for k, v in opts if k in ("o", "output", "keyring"))
+    home = trees("/root", "/home/*/.*")
+    return Effect(home + written, home + written)
+
+
+@handles("curl", "wget")
+def _download(name: str, words: list[Word]) -> Effect:
+    """A download to stdout or to an absolute path; every operand must be a URL."""
+    # a variable inside a URL only changes what is fetched from the network, never a local path
+    words = [
+        Word("https://url", "https://url", w.start, w.end) if _URL_PREFIX.match(w.value) and "`" not in w.raw else w
+        for w in words
+    ]
+    opts, operands = (_CURL if name == "curl" else _WGET).split(words)
+    if not operands or not all(_URL_ONLY.match(w.value) for w in operands):
+        raise Unrecognised(f"{name} of something other than URLs")
+    written: list[Tree] = []
+    for key, value in opts:
+        if key in ("o", "output", "O", "output-document", "P", "directory-prefix") and value != "-":
+            written.append(Tree(absolute(value)))
+    if name == "wget" and not any(k in ("O", "output-document") for k, _ in opts) and not any(
+        k in ("P", "directory-prefix") for k, _ in opts
+    ):
+        raise Unrecognised("wget saving into the working directory")
+    config = trees("/etc/ssl", "/etc/ca-certificates", "/etc/hosts", "/etc/resolv.conf", "/root", "/etc/wgetrc")
+    return Effect(config + tuple(written), tuple(written))
+
+
+_TAR = Options(
+    flags=frozenset(
+        "x t z j J v o p a gzip bzip2 xz extract list verbose no-same-owner no-same-permissions "
+        "same-owner same-permissions preserve-permissions keep-old-files overwrite".split()
+    ),
+    valued=frozenset("f file C directory strip-components owner group mode exclude wildcards".split()),
+)
+
+
+@handles("tar")
+def _tar(name: str, words: list[Word]) -> Effect:
+    """Extraction from stdin or an absolute archive into an absolute directory (`-C`)."""
+    if words and not literal(words[0]).startswith("-"):
+        # old-style `tar xzf archive`: the first word is a cluster of option letters
+        first = words[0]
+        words = [Word("-" + first.raw, "-" + first.value, first.start, first.end), *words[1:]]
+    opts, operands = _TAR.split(words)
+    keys = {k for k, _ in opts}
+    if not keys & {"x", "extract", "t", "list"}:
+        raise Unrecognised("tar other than extracting")
+    archive = [v for k, v in opts if k in ("f", "file")]
+    target = [v for k, v in opts if k in ("C", "directory")]
+    if not target and keys & {"x", "extract"}:
+        raise Unrecognised("tar extracting into the working directory")
+    reads = tuple(Tree(absolute(a)) for a in archive if a != "-")
+    writes = tuple(Tree(absolute(t)) for t in target)
+    for w in operands:
+        literal(w)  # member names
+    return Effect(reads + writes, writes)
+
+
 # --- scripts ---------------------------------------------------------------------------------------
 
 
@@ -650,8 +749,49 @@ def mount_effect(instr: Instruction, state: State) -> Effect:
     return Effect(tuple(found), tuple(found))
 
 
-def simple_effect(cmd: Simple, state: State) -> Effect:
+_PARAM = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
+
+
+def _with_env(word: Word, known: dict[str, str]) -> Word:
+    """`word` with `$NAME`/`${NAME}` replaced where the Dockerfile's ENV proves the value."""
+    if "$" not in word.raw or "'" in word.raw or "`" in word.raw or "$(" in word.raw:
+        return word
+
+    def sub(m: re.Match[str]) -> str:
+        name = m.group(1) or m.group(2)
+        return known.get(name, m.group())
+
+    return Word(_PARAM.sub(sub, word.raw), _PARAM.sub(sub, word.value), word.start, word.end)
+
+
+def known_env(state: State, assigned: set[str]) -> dict[str, str]:
+    """ENV values the shell of a RUN sees as written: proven, and not reassigned by the script."""
+    return {
+        k: v
+        for k, v in state.env.items()
+        if v is not None and k not in assigned and k not in state.arg_names and "$" not in v
+    }
+
+
+def assigned_names(commands: list[Simple]) -> set[str]:
+    names = {a.value.split("=", 1)[0] for c in commands for a in c.assignments}
+    for c in commands:
+        if c.name in ("export", "readonly", "declare", "typeset", "local", "read", "unset"):
+            names |= {w.value.split("=", 1)[0] for w in c.words[1:]}
+    return names
+
+
+def simple_effect(cmd: Simple, state: State, known: dict[str, str] | None = None) -> Effect:
     """The effect of one simple command; raises Unrecognised."""
+    if known:
+        cmd = Simple(
+            cmd.start,
+            cmd.end,
+            [_with_env(w, known) for w in cmd.assignments],
+            [_with_env(w, known) for w in cmd.words],
+            [r if r.target is None else type(r)(r.op, r.start, r.end, _with_env(r.target, known)) for r in cmd.redirects],
+            cmd.substitutions,
+        )
     effect = Effect()
     for a in cmd.assignments:
         v = literal(a)
@@ -681,6 +821,10 @@ def simple_effect(cmd: Simple, state: State) -> Effect:
     pip = pip_command(name, args)
     if pip is not None:
         handled = _pip(*pip)
+    elif re.fullmatch(r"python(3(\.\d+)?)?", name) and [w.value for w in args[:2]] == ["-m", "venv"]:
+        handled = _venv(name, args[2:])
+    elif name == "virtualenv":
+        handled = _venv(name, args)
     elif name in HANDLERS:
         handled = HANDLERS[name](name, args)
     else:
@@ -705,8 +849,9 @@ def analyse(instr: Instruction, state: State, simple: list[Simple] | None = None
                 simple = flatten([parse(instr.args).body])
             except ShellParseError as e:
                 raise Unrecognised(f"shell script not understood ({e})") from None
+        known = known_env(state, assigned_names(simple))
         for cmd in simple:
-            effect = effect | simple_effect(cmd, state)
+            effect = effect | simple_effect(cmd, state, known)
         return Analysis(effect, None, simple)
     except Unrecognised as e:
         return Analysis(reason=str(e))

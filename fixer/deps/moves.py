@@ -58,7 +58,8 @@ def move_after(
 
     `last` moves the instructions from `instr` to `last` together, in their order, with the lines
     between them. `replace` rewrites part of the moved text; `insert_before_after` is new text placed
-    before `after`'s own comment lines (the manifest COPY of a split).
+    before `after`'s own comment lines (the manifest COPY of a split), or in the moved instruction's
+    place when `after` directly follows it.
     """
     start, end = instr.full_start, (last or instr).end
     block = df.text[start:end]
@@ -66,8 +67,10 @@ def move_after(
         block = block[: replace.start - start] + replace.text + block[replace.end - start :]
     before = df.line_at(start - 1) if start > 0 else None
     paragraph = (before is None or _blank(before)) and _blank(_line_after(df, end))
+    # new text for right before `after` takes the moved instruction's place when nothing lies between
+    in_place = bool(insert_before_after) and (last or instr).index + 1 == after.index
     delete_end = end
-    if paragraph:
+    if paragraph and not in_place:
         while _blank(nxt := _line_after(df, delete_end)) and nxt is not None and delete_end < after.full_start:
             delete_end = nxt.end
     tail = after.lines[-1]
@@ -81,7 +84,9 @@ def move_after(
     else:
         text = block
     edits = []
-    if insert_before_after and delete_end == after.full_start:
+    if in_place:
+        edits.append(Edit(start, end, insert_before_after))
+    elif insert_before_after and delete_end == after.full_start:
         edits.append(Edit(start, delete_end, insert_before_after))
     else:
         edits.append(Edit.delete(start, delete_end))

@@ -68,9 +68,14 @@ def _context_files(copy: CopyStep, context: BuildContext | None) -> list[str] | 
     return out
 
 
+def _owner(copy: CopyStep) -> str:
+    """Who owns the folders a COPY creates: its --chown, else root."""
+    return next((f.value or "" for f in copy.instr.flags if f.name == "chown"), "")
+
+
 def _blocks(copy: CopyStep, effect: effects.Effect, workdir: str | None) -> str | None:
     """Why a recognised step cannot be passed, or None."""
-    if effect.conflicts(copy.writes, copy.reads):
+    if effect.conflicts(copy.writes + copy.creates, copy.reads):
         return "touches the destination"
     if effect.cwd and (
         workdir is None
@@ -107,7 +112,7 @@ def plan(df: Dockerfile, stage: Stage, pos: int, context: BuildContext | None, b
             apply(after, x, df.escape)
             if copy.dst is None or after.workdir is None:
                 reason = "WORKDIR (destination or new directory unknown)"
-            elif any(overlaps(after.workdir, w) for w in copy.writes):
+            elif any(overlaps(after.workdir, w) for w in copy.writes + copy.creates):
                 reason = "WORKDIR of the destination"
             elif copy.instr.json:
                 reason = "WORKDIR (exec-form COPY not rewritten)"
@@ -118,7 +123,7 @@ def plan(df: Dockerfile, stage: Stage, pos: int, context: BuildContext | None, b
             if other is None or other.dst is None or copy.dst is None:
                 reason = f"{kind} with an unknown destination"
             elif effects.Effect(tuple(Tree(r) for r in other.reads), tuple(Tree(w) for w in other.writes)).conflicts(
-                copy.writes, copy.reads
+                copy.writes + (copy.creates if _owner(other) != _owner(copy) else []), copy.reads
             ):
                 reason = f"{kind} to an overlapping destination"
         elif kind == "RUN":
@@ -174,12 +179,13 @@ def _try_split(df: Dockerfile, result: Plan, x: Instruction, st: State, context:
     effect = effects.Effect(reads=effects.BASE_READS)
     try:
         effect = effect | effects.mount_effect(x, st) | effects.redirecting_env(st)
+        known = effects.known_env(st, effects.assigned_names(simple))
         for cmd in simple:
             inst = installs.recognise(cmd)
             if inst is not None:
                 found.append(inst)
             else:
-                effect = effect | effects.simple_effect(cmd, st)
+                effect = effect | effects.simple_effect(cmd, st, known)
     except effects.Unrecognised as e:
         if found:
             result.stop = f"install RUN also runs: {e}"
