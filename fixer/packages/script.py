@@ -14,12 +14,11 @@ import re
 import shlex
 from dataclasses import dataclass
 
+from fixer.shell.stage_shell import POSIX_SHELLS, shell_at, shell_from_argv
 from fixer.syntax import Dockerfile, Heredoc, Instruction, Stage
 
-POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh", "mksh", "busybox", "yash"})
-_WINDOWS_BASE = re.compile(r"(^|[/:_.-])(windows|servercore|nanoserver|windowsservercore)([/:_.-]|$)", re.I)
 _MARKER = re.compile(r"""^(\d*)<<(-?)(['"]?)([^'"\s]+)\3$""")
-_OPTION_E = re.compile(r"^-[A-Za-z]*e[A-Za-z]*$")
+_OPTION_E = re.compile(r"^-[A-Za-z]*e[A-Za-z]*$")  # `set -eux`
 
 
 @dataclass
@@ -50,16 +49,6 @@ class RunScript:
         return self.offset(0) if i <= 0 else self.offset(i - 1) + 1
 
 
-def shell_words(instr: Instruction) -> list[str] | None:
-    """A SHELL instruction's JSON array."""
-    from fixer.syntax.words import json_array
-
-    try:
-        return json_array(instr.args)
-    except ValueError:
-        return None
-
-
 def stage_chain(stage: Stage | None) -> list[Stage]:
     """The stage and the stages it is built FROM, nearest first."""
     out: list[Stage] = []
@@ -71,55 +60,30 @@ def stage_chain(stage: Stage | None) -> list[Stage]:
 
 def stage_of(df: Dockerfile, instr: Instruction) -> Stage | None:
     """The stage of `instr`; an ONBUILD trigger belongs to the stage of its ONBUILD."""
+    return _owner(df, instr).stage
+
+
+def _owner(df: Dockerfile, instr: Instruction) -> Instruction:
+    """An ONBUILD trigger's ONBUILD instruction (the one the stage lists); `instr` itself otherwise."""
     if instr.stage is None and 0 <= instr.index < len(df.instructions):
-        return df.instructions[instr.index].stage
-    return instr.stage
-
-
-def active_shell(df: Dockerfile, instr: Instruction) -> list[str] | None:
-    """The SHELL in effect for `instr` (inherited through FROM <stage>), None for the default."""
-    own = stage_of(df, instr)
-    for st in stage_chain(own):
-        before = [i for i in st.instructions if i.index < instr.index] if st is own else st.instructions
-        for i in reversed(before):
-            if i.cmd == "SHELL":
-                return shell_words(i)
-    return None
-
-
-def _base_is_windows(df: Dockerfile, instr: Instruction) -> bool:
-    chain = stage_chain(stage_of(df, instr))
-    return bool(chain) and bool(_WINDOWS_BASE.search(chain[-1].base))
+        owner = df.instructions[instr.index]
+        if owner.sub is instr:
+            return owner
+    return instr
 
 
 def _exe(word: str) -> str:
     return word.replace("\\", "/").rsplit("/", 1)[-1].lower().removesuffix(".exe")
 
 
-def shell_errexit(argv: list[str]) -> bool:
-    """Whether `sh -e …` style options before the script turn on errexit."""
-    for i, a in enumerate(argv[1:], 1):
-        if a == "-c" or not a.startswith("-"):
-            break
-        if _OPTION_E.match(a) or (a in ("-o", "+o") and argv[i + 1 : i + 2] == ["errexit"] and a == "-o"):
-            return True
-    return False
-
-
 def posix_refusal(df: Dockerfile, instr: Instruction) -> tuple[str | None, bool]:
-    """(why the shell is not a POSIX shell we can edit for, errexit from SHELL)."""
-    shell = active_shell(df, instr)
-    if shell is not None:
-        if not shell or _exe(shell[0]) not in POSIX_SHELLS:
-            return f"SHELL {shell[0] if shell else '[]'} is not a POSIX shell", False
-        errexit = shell_errexit(shell)
-    else:
-        if _base_is_windows(df, instr):
-            return "the Windows base image runs RUN with cmd", False
-        errexit = False
+    """(why the RUN's shell is not one we can edit for, whether it starts with errexit)."""
+    shell = shell_at(df, _owner(df, instr))
+    if not shell.posix:
+        return f"the RUN's shell `{' '.join(shell.argv) or '[]'}` is not a POSIX shell", False
     if df.escape != "\\":
-        return "the file's escape character is a backtick", errexit
-    return None, errexit
+        return "the file's escape character is a backtick", shell.errexit
+    return None, shell.errexit
 
 
 def _shebang(body: str) -> tuple[str | None, list[str]]:
@@ -174,9 +138,9 @@ def run_script(df: Dockerfile, instr: Instruction) -> RunScript | None:
         if interp is not None and not runner[1]:
             if interp not in POSIX_SHELLS:
                 refusal = refusal or f"the heredoc is a {interp} script"
-            errexit = shell_errexit(argv)
+            errexit = shell_from_argv(argv).errexit
         elif runner[1]:
-            errexit = shell_errexit(runner[1])
+            errexit = shell_from_argv(runner[1]).errexit
         if "\r" in body:
             # BuildKit hands the body over with its carriage returns: the shell reads `cmd\r`
             refusal = refusal or "the heredoc has CRLF line endings, which the shell does not strip"
