@@ -33,10 +33,6 @@ class Pin(str, enum.Enum):
     digest = "digest"
 
 
-def _split(values: list[str] | None) -> list[str]:
-    return [t.strip() for v in values or [] for t in v.split(",") if t.strip()]
-
-
 def _use_color(choice: Color, stream: Any) -> bool:
     if choice is Color.always:
         return True
@@ -89,8 +85,9 @@ def dockfix(
 ) -> None:
     """Fix Dockerfiles: pin base images, merge RUNs, clean package caches, reorder COPY, run as non-root."""
     from fixer import report
-    from fixer.config import ConfigError, Settings, find_config, find_hadolint_config, hadolint_ignored, load
-    from fixer.engine.rules import RuleContext, UnknownRuleError, all_rules, select_rules
+    from fixer.engine.rules import all_rules
+    from fixer.prepare import RunOptions, SetupError, prepare
+    from fixer.prepare import split_tokens as _split
 
     if list_rules:
         sys.stdout.write(report.rules_table(all_rules()))
@@ -106,51 +103,34 @@ def dockfix(
 
     targets = paths or ["."]
     first = Path(targets[0]) if targets[0] != "-" else Path.cwd()
-    known_options = {r.code: dict(r.options) for r in all_rules()}
+    opts = RunOptions(
+        select=_split(select),
+        ignore=_split(ignore),
+        unsafe_fixes=unsafe_fixes,
+        pin=pin.value if pin else None,
+        offline=offline,
+        no_cache=no_cache,
+        registry_timeout=registry_timeout,
+        target=target,
+        context=context,
+        isolated=isolated,
+        config_file=config,
+        no_hadolint_config=no_hadolint_config,
+    )
     try:
-        if isolated:
-            settings = Settings()
-        elif config is not None:
-            settings = load(config, known_options)
-        else:
-            found_cfg = find_config(first)
-            settings = load(found_cfg, known_options) if found_cfg else Settings()
-        if not isolated and not no_hadolint_config:
-            hl = find_hadolint_config(first)
-            if hl is not None:
-                settings.hadolint_ignored = hadolint_ignored(hl)
-    except ConfigError as e:
+        run = prepare(first, opts)
+    except SetupError as e:
         _fail(str(e))
-
-    # command-line rule selection replaces the configured one, as in ruff
-    chosen = _split(select) or settings.select
-    dropped = _split(ignore) or settings.ignore
-    by_hadolint = [r.code for r in all_rules() if set(r.hadolint) & set(settings.hadolint_ignored)]
-    try:
-        rules = select_rules(chosen, [*dropped, *by_hadolint])
-    except UnknownRuleError as e:
-        _fail(f"{e} (in --select/--ignore or {settings.source or 'defaults'})")
-    unsafe = unsafe_fixes if unsafe_fixes is not None else settings.unsafe_fixes
-
-    options: dict[str, dict[str, Any]] = {code: dict(o) for code, o in settings.rule_options.items()}
-    df001 = options.setdefault("DF001", {})
-    df001.update({"pin": (pin.value if pin else settings.pin), "offline": offline or df001.get("offline", False)})
-    df001["no_cache"] = no_cache or df001.get("no_cache", False)
-    if registry_timeout is not None:
-        df001["timeout"] = registry_timeout
-    ctx = RuleContext(options=options, target=target, context_dir=context)
-    networked = any(r.code == "DF001" for r in rules) and not df001["offline"]
-    if any(r.code == "DF001" for r in rules):
-        ctx.resolver = _make_resolver(df001)
+    rules, ctx, settings, unsafe = run.rules, run.ctx, run.config, run.unsafe
 
     mode = "write" if write else "check" if check else "diff"
     human = output_format is Format.text
     inputs = _inputs(targets, settings)
-    workers = 1 if networked else (jobs or os.cpu_count() or 1)
+    workers = 1 if run.networked else (jobs or os.cpu_count() or 1)
     from fixer.runner import Job, run_jobs
 
     job_list = [Job(name, path, mode, unsafe, settings.ignores_for(path)) for name, path in inputs]
-    if networked and ctx.resolver is not None:
+    if run.networked:
         _prefetch(ctx.resolver, [p for _, p in inputs if p is not None])
     outcomes: list[FileOutcome] = []
     try:
@@ -161,8 +141,7 @@ def dockfix(
                 sys.stdout.write("".join(lines))
                 sys.stdout.flush()
     finally:
-        if ctx.resolver is not None:
-            ctx.resolver.close()
+        run.close()
 
     for o in outcomes:
         if o.error and output_format is not Format.github:
@@ -207,12 +186,6 @@ def _prefetch(resolver: Any, paths: list[Path]) -> None:
         except InputError:
             continue  # reported when the file itself is processed
     prefetch(resolver, texts)
-
-
-def _make_resolver(options: dict[str, Any]) -> Any:
-    from fixer.images.resolve import make_resolver
-
-    return make_resolver(options)
 
 
 def _inputs(paths: list[str], settings: Any) -> list[tuple[str, Path | None]]:

@@ -76,7 +76,8 @@ def process(job: Job, rules: Sequence[Rule], ctx: RuleContext, unused: bool = Fa
             except OSError as e:
                 outcome.error = f"{job.name}: cannot write ({e.strerror})"
         else:
-            outcome.diff = unified_diff(result.source, result.output, f"a/{job.name}", f"b/{job.name}")
+            label = job.name.lstrip("/")  # `a//abs/path` is no path a patch tool reads
+            outcome.diff = unified_diff(result.source, result.output, f"a/{label}", f"b/{label}")
     return outcome
 
 

@@ -80,7 +80,7 @@ def _run(a: dict[str, Any]) -> None:
     from fixer.bot.git import Git, Identity
     from fixer.bot.run import Bot, Options
     from fixer.bot.secrets import Secret
-    from fixer.cli import _split
+    from fixer.prepare import split_tokens as _split
 
     env = os.environ
     forge_name = a["forge"].value if a["forge"] else where.forge_from_env(env)
