@@ -332,3 +332,5 @@ def _assign_stages(df: Dockerfile) -> None:
         if stage is not None:
             stage.instructions.append(instr)
             instr.stage = stage
+            if instr.sub is not None:
+                instr.sub.stage = stage  # an ONBUILD trigger is written in (and reads the SHELL of) this stage
