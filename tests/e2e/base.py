@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -97,6 +98,16 @@ def apt_sources(etc_apt: Path = Path("/etc/apt")) -> list[tuple[str, list[str], 
                 if len(words) >= 2:
                     entries.append((words[0], [words[1]], words[2:]))
     return entries
+
+
+def apt_http_hosts(etc_apt: Path = Path("/etc/apt")) -> set[str]:
+    """Hosts of the plain-http archives apt uses here: the only ones the e2e apt cache forwards to."""
+    hosts = set()
+    for uri, _, _ in apt_sources(etc_apt):
+        parts = urllib.parse.urlsplit(uri)
+        if parts.scheme == "http" and parts.hostname:
+            hosts.add(parts.hostname)
+    return hosts
 
 
 def debian_mirror(etc_apt: Path = Path("/etc/apt")) -> str | None:

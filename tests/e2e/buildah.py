@@ -73,6 +73,8 @@ class Buildah:
     def __init__(self, root: Path, runroot: Path, driver: str = "vfs") -> None:
         # containers/storage records its driver in the store: one store per driver
         self.driver = driver
+        # the environment of buildah itself; its http_proxy reaches every RUN of a build
+        self.env: dict[str, str] | None = None
         self.root = root / driver
         self.runroot = runroot / driver
 
@@ -87,7 +89,8 @@ class Buildah:
 
     def run(self, *args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess[str]:
         proc = subprocess.run(
-            self.command(*args), capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
+            self.command(*args), capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
+            env=self.env,
         )
         if check and proc.returncode != 0:
             raise RuntimeError(f"buildah {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr}{proc.stdout}")
@@ -118,6 +121,7 @@ class Buildah:
             text=True,
             timeout=timeout,
             stdin=subprocess.DEVNULL,
+            env=self.env,
         )
         return BuildResult(ok=proc.returncode == 0, seconds=time.monotonic() - start, log=proc.stdout, image=tag)
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import http.server
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import pytest
 
-from .base import apt_sources, debian_mirror
+from .aptcache import AptCache
+from .base import apt_http_hosts, apt_sources, debian_mirror
 from .compare import Entry, Image, differences, ignored, snapshot, user_change_problem
 from .harness import load_fixture, load_fixtures
 
@@ -38,6 +44,7 @@ Components: main
 def test_deb822_sources_give_the_archive_not_security(tmp_path: Path) -> None:
     etc = _etc_apt(tmp_path, {"sources.list.d/debian.sources": DEB822})
     assert debian_mirror(etc) == "http://mirror.invalid/debian"
+    assert apt_http_hosts(etc) == {"mirror.invalid"}
 
 
 def test_one_line_sources_with_options(tmp_path: Path) -> None:
@@ -178,3 +185,55 @@ def test_a_copied_dockerfile_may_change_only_as_dockfix_changed_it() -> None:
                                           "/app/main.py": Entry("file", 0o644, 0, 0, "m")})
     assert differences(original, chmodded, dockerfiles=("old", "new")) == [
         "changed:          /app/Dockerfile: mode 420 -> 384, content 'old' -> 'new'"]
+
+
+class _Archive(http.server.BaseHTTPRequestHandler):
+    """A stand-in for the Debian archive on 127.0.0.1 that counts what it was asked."""
+
+    requests: list[str] = []
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802
+        _Archive.requests.append(self.path)
+        if self.path.endswith("missing.deb"):
+            self.send_error(404)
+            return
+        body = f"body of {self.path} #{len(_Archive.requests)}".encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_apt_cache_keeps_only_immutable_files_and_forwards_only_to_apt_hosts(tmp_path: Path) -> None:
+    archive = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Archive)
+    threading.Thread(target=archive.serve_forever, daemon=True).start()
+    _Archive.requests = []
+    base = f"http://127.0.0.1:{archive.server_port}/debian"
+    try:
+        with AptCache(tmp_path, {"127.0.0.1"}) as cache:
+            opener = urllib.request.build_opener(urllib.request.ProxyHandler({"http": cache.url}))
+
+            def get(url: str) -> bytes:
+                with opener.open(url, timeout=10) as response:
+                    return bytes(response.read())
+
+            deb = f"{base}/pool/main/j/jq/jq_1.6_amd64.deb"
+            by_hash = f"{base}/dists/bookworm/main/binary-amd64/by-hash/SHA256/abc"
+            release = f"{base}/dists/bookworm/InRelease"
+            assert get(deb) == get(deb) == f"body of {urllib.parse.urlsplit(deb).path} #1".encode()
+            assert get(by_hash) == get(by_hash)
+            assert get(release) != get(release)  # fetched anew each time
+            with pytest.raises(urllib.error.HTTPError) as missing:
+                get(f"{base}/pool/main/x/missing.deb")
+            assert missing.value.code == 404
+            with pytest.raises(urllib.error.HTTPError) as elsewhere:
+                get(f"http://localhost:{archive.server_port}/debian/pool/a.deb")
+            assert elsewhere.value.code == 403
+        assert [p.rsplit("/", 1)[-1] for p in _Archive.requests] == ["jq_1.6_amd64.deb", "abc", "InRelease",
+                                                                     "InRelease", "missing.deb"]
+    finally:
+        archive.shutdown()
+        archive.server_close()
