@@ -294,6 +294,10 @@ def _pip(st: Stage, args: list[str], text: str, reads: list[str], record: Callab
             _requirements(fs, _abs(args[i + 1], cwd), reads, names)
             i += 2
             continue
+        if a in ("-f", "--find-links"):
+            reads.append(fs.tree(_abs(args[i + 1], cwd)))  # the local wheels it may install
+            i += 2
+            continue
         if a in ("-e", "--editable") or a == "." or a.startswith("./"):
             reads.append(fs.tree(cwd))
         elif not a.startswith("-"):

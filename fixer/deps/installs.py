@@ -33,11 +33,15 @@ from fixer.deps.stage import State
 from fixer.shell.model import Simple, Word
 
 
+_URL = re.compile(r"^[a-z][a-z0-9+.-]*://")
+
+
 @dataclass
 class Install:
     ecosystem: str
     command: str  # how messages name it, e.g. `pip install`
     files: list[str] = field(default_factory=list)  # files named on the command line, relative to the cwd
+    folders: list[str] = field(default_factory=list)  # folders it reads whole (pip --find-links ./wheels)
     abort: str | None = None  # the command line shows it reads the project itself
     frozen: bool = False  # leaves the lock file alone
     ignore_scripts: bool = False
@@ -62,14 +66,14 @@ _PIP_INSTALL = Options(
         + """upgrade quiet verbose user no-deps pre force-reinstall ignore-installed no-compile compile
         disable-pip-version-check break-system-packages no-warn-script-location no-warn-conflicts
         no-build-isolation use-pep517 no-use-pep517 prefer-binary no-input isolated no-clean
-        ignore-requires-python no-cache-dir no-color require-hashes system no-cache strict""".split()
+        ignore-requires-python no-cache-dir no-color require-hashes system no-cache strict no-index""".split()
     ),
     valued=frozenset(
-        """r c e requirement constraint editable i index-url extra-index-url trusted-host upgrade-strategy
+        """r c e f requirement constraint editable find-links i index-url extra-index-url trusted-host upgrade-strategy
         progress-bar timeout retries default-timeout root-user-action only-binary no-binary platform
         python-version implementation abi exists-action proxy python p""".split()
     ),
-    refused=frozenset("f t find-links target prefix root src cache-dir log cert client-cert C config-settings".split()),
+    refused=frozenset("t target prefix root src cache-dir log cert client-cert C config-settings".split()),
 )
 
 
@@ -81,10 +85,12 @@ def _pip(words: list[Word], command: str) -> Install | None:
             inst.files.append(value)
         elif name in ("e", "editable"):
             inst.abort = f"`{command} -e {value}` installs the project in place"
+        elif name in ("f", "find-links") and not _URL.match(value):
+            inst.folders.append(value)
     for op in operands:
         if op.startswith((".", "/", "~")) or "/" in op or op.endswith((".whl", ".tar.gz", ".zip")):
             inst.abort = f"`{command} {op}` builds the project (or a local path) itself"
-    if not inst.files and inst.abort is None:
+    if not inst.files and not inst.folders and inst.abort is None:
         return None  # named packages only: no install from the project (see fixer.deps.effects)
     return inst
 
@@ -272,14 +278,23 @@ def _requirements(context: BuildContext, path: str, needs: Needs, seen: set[str]
             continue
         if re.match(r"^(-e|--editable)\b", line):
             needs.abort = f"{path} installs `{line}` in place"
-        elif re.match(r"^(-f|--find-links)\b", line) and not re.search(r"(https?|file)://", line):
-            needs.abort = f"{path} reads packages from a local directory ({line})"
+        elif m := re.match(r"^(-f|--find-links)(\s*=?\s*|\s+)(\S+)$", line):
+            if not _URL.match(m.group(3)):
+                _folder(context, _join(here, m.group(3)), needs)
         elif line.startswith((".", "/", "~")) or "file:" in line or re.match(r"^[\w.-]+/", line):
             needs.abort = f"{path} installs a local path ({line})"
 
 
 def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+def _folder(context: BuildContext, path: str, needs: Needs) -> None:
+    """A folder the install reads whole (local wheels): copied first with the manifests."""
+    if not context.present(path):
+        needs.abort = needs.abort or f"{path} is not in the build context"
+    elif path not in needs.files:
+        needs.files.append(path)
 
 
 def _toml(context: BuildContext, path: str) -> dict[str, Any] | None:
@@ -450,7 +465,7 @@ def needs(inst: Install, context: BuildContext | None, project: str, state: Stat
     eco = ECOSYSTEMS[inst.ecosystem]
     result = Needs(abort=inst.abort)
     if context is None:
-        names = list(inst.files) if inst.ecosystem == "pip" else list(eco.unknown_context)
+        names = [*inst.files, *inst.folders] if inst.ecosystem == "pip" else list(eco.unknown_context)
         result.files = [_join(project, n) for n in names]
         result.unsafe.append("the build context was not available to check the manifests")
         return result
@@ -458,6 +473,8 @@ def needs(inst: Install, context: BuildContext | None, project: str, state: Stat
         seen: set[str] = set()
         for f in inst.files:
             _requirements(context, _join(project, f), result, seen)
+        for folder in inst.folders:
+            _folder(context, _join(project, folder), result)
     else:
         for name in eco.required:
             path = _join(project, name)

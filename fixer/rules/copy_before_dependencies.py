@@ -100,15 +100,21 @@ def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     nor touch where it copies to — LABEL, EXPOSE, USER, CMD, ENTRYPOINT, HEALTHCHECK, STOPSIGNAL, ENV
     and ARG it does not use, COPYs to other places, and RUNs whose every command is recognised as
     leaving the build context alone (package installs of literal names with apt-get, apk, yum, dnf,
-    microdnf or zypper; `pip install`, `npm install -g` and `gem install` of named packages; user and
-    group creation; `mkdir`, `chmod`, `chown`, `rm -rf`, `ln -s` of absolute paths away from the
-    destination; cache cleanup). It never passes a VOLUME, a RUN it does not recognise, a RUN that
-    names the destination, a relative path or a variable, or a WORKDIR of the destination; past
-    another WORKDIR the relative destination is written out as the absolute path it had.
+    microdnf or zypper; `pip install`, `npm install -g` and `gem install --remote` of named packages;
+    user and group creation; `mkdir`, `chmod`, `chown`, `rm -rf`, `ln -s`, `touch` of absolute paths;
+    downloads with `curl`/`wget` to absolute paths, `tar -x -C /abs`, `gpg --dearmor -o /abs`,
+    `python -m venv /abs`; cache cleanup) and that touch neither the destination nor a folder the
+    COPY creates above it. Distribution packages are trusted to stay out of /usr/local; the base
+    image's own PATH and WORKDIR are not known, so a relative destination needs a WORKDIR. It never
+    passes a VOLUME, a RUN it does not recognise, a RUN that names the destination, a relative path
+    or a variable that is not a literal ENV, or a WORKDIR of the destination; past another WORKDIR
+    the relative destination is written out as the absolute path it had. Adjacent COPYs that land
+    at the same place move together, in their order.
 
     The split is safe when the build context (the Dockerfile's folder, or `--context`) proves it:
-    every manifest exists and is not excluded by `.dockerignore`, the manifests name nothing else
-    in the project, the install leaves its lock file alone (`npm ci`, `--frozen-lockfile`, `--locked`,
+    every manifest exists and is not excluded by `.dockerignore` (files the manifests name, such as
+    nested `-r` files or a `--find-links ./wheels` folder, are copied too), the manifests name nothing
+    else in the project, the install leaves its lock file alone (`npm ci`, `--frozen-lockfile`, `--locked`,
     `--deploy`), and the context holds nothing the install writes (`node_modules`, `.venv`, `vendor`).
     Otherwise, or without a readable build context, the split is offered as an unsafe fix. Installs
     that read the project itself are reported and left alone: `pip install .` or `-e .`, `poetry
