@@ -39,6 +39,7 @@ class BuildContext:
         if dockerfile is not None and dockerfile.with_name(dockerfile.name + ".dockerignore").is_file():
             ignore = dockerfile.with_name(dockerfile.name + ".dockerignore")
         self.patterns: list[tuple[bool, Any]] = []
+        self._listing: list[str] | None = None  # every file sent, once walked in full
         if ignore.is_file():
             for line in ignore.read_text(encoding="utf-8", errors="replace").splitlines():
                 line = line.strip()
@@ -77,6 +78,17 @@ class BuildContext:
 
     def files_under(self, rel: str) -> Iterator[str]:
         """Context-relative paths of the files the build sends below directory `rel`."""
+        if rel in (".", "") and self._listing is not None:
+            yield from self._listing
+            return
+        found: list[str] = []
+        for path in self._walk(rel):
+            found.append(path)
+            yield path
+        if rel in (".", ""):
+            self._listing = found  # reached only when the caller read the walk to its end
+
+    def _walk(self, rel: str) -> Iterator[str]:
         p = self._path(rel)
         if p is None or not p.is_dir():
             return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +25,13 @@ def build_context(ctx: RuleContext) -> BuildContext | None:
         root = ctx.path.resolve().parent
     if root is None or not root.is_dir():
         return None
-    return BuildContext(root, ctx.path)
+    return _context(root.resolve(), ctx.path.resolve() if ctx.path is not None else None)
+
+
+@functools.lru_cache(maxsize=16)
+def _context(root: Path, dockerfile: Path | None) -> BuildContext:
+    # one per run of the command: the fix passes over a file (and the files of one folder) share it
+    return BuildContext(root, dockerfile)
 
 
 def _summary(text: str, limit: int = 60) -> str:
