@@ -25,11 +25,15 @@ def build_context(ctx: RuleContext) -> BuildContext | None:
         root = ctx.path.resolve().parent
     if root is None or not root.is_dir():
         return None
-    return _context(root.resolve(), ctx.path.resolve() if ctx.path is not None else None)
+    root = root.resolve()
+    ignore = root / ".dockerignore"
+    # a folder replaced or an ignore file edited since (a bot reusing a checkout path) is read afresh
+    stamp = (root.stat().st_ino, root.stat().st_mtime_ns, ignore.stat().st_mtime_ns if ignore.exists() else 0)
+    return _context(root, ctx.path.resolve() if ctx.path is not None else None, stamp)
 
 
 @functools.lru_cache(maxsize=16)
-def _context(root: Path, dockerfile: Path | None) -> BuildContext:
+def _context(root: Path, dockerfile: Path | None, stamp: tuple[int, int, int]) -> BuildContext:
     # one per run of the command: the fix passes over a file (and the files of one folder) share it
     return BuildContext(root, dockerfile)
 
