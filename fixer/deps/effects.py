@@ -31,6 +31,9 @@ SYSTEM = trees(
     "/srv", "/tmp", "/usr", "/var",
     holes=("/usr/local",),
 )  # fmt: skip
+# Installers run scripts (maintainer scripts, setup.py, npm install scripts) that find programs on
+# PATH: whatever sits in the PATH folders an image adds to may be run, so those folders are read.
+HOOK_PATH = trees("/usr/local/sbin", "/usr/local/bin")
 # Language package managers install below /usr/local (or /usr, /opt for distribution builds) and
 # keep caches and per-user installs in the dot-directories of the home directories.
 LANGUAGE = trees("/etc", "/opt", "/root", "/home/*/.*", "/tmp", "/usr", "/var/lib/gems", "/var/cache")
@@ -242,7 +245,7 @@ def _apt(name: str, words: list[Word]) -> Effect:
     _no_path_values(opts)
     if not operands or literal(operands[0]) not in _APT_SUBCOMMANDS:
         raise Unrecognised(f"`{name}` without a known subcommand")
-    return Effect(SYSTEM, SYSTEM) | _names(operands[1:], _APT_NAME, "package")
+    return Effect(SYSTEM + HOOK_PATH, SYSTEM) | _names(operands[1:], _APT_NAME, "package")
 
 
 _APK_NAME = re.compile(r"\.?[a-z0-9_.+-]+([=~<>]{1,2}[A-Za-z0-9._+-]+)?(@[a-z0-9_-]+)?")
@@ -266,10 +269,10 @@ def _apk(name: str, words: list[Word]) -> Effect:
     if sub == "cache":
         if [literal(w) for w in operands[1:]] not in (["clean"], ["purge"], ["sync"]):
             raise Unrecognised("apk cache without clean/purge/sync")
-        return Effect(SYSTEM, SYSTEM)
+        return Effect(SYSTEM + HOOK_PATH, SYSTEM)
     if sub not in ("add", "del", "delete", "update", "upgrade", "fix", "info", "version", "policy", "search"):
         raise Unrecognised("apk without a known subcommand")
-    return Effect(SYSTEM, SYSTEM) | _names(operands[1:], _APK_NAME, "package")
+    return Effect(SYSTEM + HOOK_PATH, SYSTEM) | _names(operands[1:], _APK_NAME, "package")
 
 
 _RPM_NAME = re.compile(r"@?[A-Za-z0-9_.+:-]+([<>=]+[A-Za-z0-9_.:~+-]+)?")
@@ -303,7 +306,7 @@ def _rpm(name: str, words: list[Word]) -> Effect:
         raise Unrecognised(f"`{name}` without a known subcommand")
     sub = literal(operands[0])
     pattern = _RPM_GROUP if sub in ("group", "groupinstall") else _RPM_NAME
-    return Effect(SYSTEM, SYSTEM) | _names(operands[1:], pattern, "package")
+    return Effect(SYSTEM + HOOK_PATH, SYSTEM) | _names(operands[1:], pattern, "package")
 
 
 _ZYPPER = Options(
@@ -328,7 +331,7 @@ def _zypper(name: str, words: list[Word]) -> Effect:
     if not operands or literal(operands[0]) not in _ZYPPER_SUBCOMMANDS:
         raise Unrecognised("zypper without a known subcommand")
     names = [w for w in operands[1:] if not re.match(r"^[a-z+]+://", literal(w))]
-    return Effect(SYSTEM, SYSTEM) | _names(names, _RPM_NAME, "package")
+    return Effect(SYSTEM + HOOK_PATH, SYSTEM) | _names(names, _RPM_NAME, "package")
 
 
 _PIP_NAME = re.compile(
@@ -369,13 +372,13 @@ def _pip(name: str, words: list[Word]) -> Effect:
     _no_path_values([o for o in opts if o[0] not in ("i", "index-url", "extra-index-url", "proxy")])
     sub = literal(operands[0]) if operands else ""
     if sub == "cache":
-        return Effect(LANGUAGE, LANGUAGE)
+        return Effect(LANGUAGE + HOOK_PATH, LANGUAGE)
     if sub in ("install", "uninstall", "download"):
         if sub == "download":
             raise Unrecognised("pip download writes to the working directory")
         if len(operands) < 2:
             raise Unrecognised(f"pip {sub} without package names")
-        return Effect(LANGUAGE, LANGUAGE) | _names(operands[1:], _PIP_NAME, "Python package")
+        return Effect(LANGUAGE + HOOK_PATH, LANGUAGE) | _names(operands[1:], _PIP_NAME, "Python package")
     if sub in ("list", "freeze", "show", "check"):
         return Effect(LANGUAGE)
     raise Unrecognised("pip without a known subcommand")
@@ -402,9 +405,9 @@ def _npm(name: str, words: list[Word]) -> Effect:
     if sub in ("install", "i", "add", "isntall", "uninstall", "remove", "rm", "un", "update", "up") and global_:
         if len(operands) < 2:
             raise Unrecognised("npm -g without package names installs the working directory")
-        return Effect(LANGUAGE, LANGUAGE) | _names(operands[1:], _NPM_NAME, "npm package")
+        return Effect(LANGUAGE + HOOK_PATH, LANGUAGE) | _names(operands[1:], _NPM_NAME, "npm package")
     if sub == "cache" and [literal(w) for w in operands[1:]] in (["clean"], ["verify"]):
-        return Effect(LANGUAGE, LANGUAGE, cwd=NPM_PROJECT)  # a project's .npmrc may move the cache
+        return Effect(LANGUAGE + HOOK_PATH, LANGUAGE, cwd=NPM_PROJECT)  # a project's .npmrc may move the cache
     raise Unrecognised("npm command that may read the project")
 
 
@@ -430,7 +433,7 @@ def _gem(name: str, words: list[Word]) -> Effect:
         raise Unrecognised("gem install without names")
     remote = any(n in ("r", "remote") for n, _ in opts)
     # without --remote, `gem install x` prefers a local x-*.gem in the working directory
-    return Effect(LANGUAGE, LANGUAGE, cwd=frozenset() if remote else ANY) | _names(operands[1:], _GEM_NAME, "gem")
+    return Effect(LANGUAGE + HOOK_PATH, LANGUAGE, cwd=frozenset() if remote else ANY) | _names(operands[1:], _GEM_NAME, "gem")
 
 
 @handles("useradd", "groupadd", "adduser", "addgroup", "usermod", "groupmod")
@@ -572,7 +575,7 @@ def _system_helper(name: str, words: list[Word]) -> Effect:
             raise Unrecognised(f"`{v}` may be a relative path")
     # PHP's helpers build and install below /usr/local, so that hole is not theirs
     every = trees("/usr", "/etc", "/var", "/tmp", "/root", "/opt", "/lib") + tuple(extra)
-    return Effect(every, every)
+    return Effect(every + HOOK_PATH, every)
 
 
 _VENV = Options(flags=frozenset("copies symlinks upgrade-deps without-pip system-site-packages clear upgrade".split()))
