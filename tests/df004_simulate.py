@@ -340,6 +340,12 @@ def _project_tool(st: Stage, name: str, args: list[str], operands: list[str], te
         for pkg in operands[1:] if sub in ("install", "i") else []:
             fs.write(f"/usr/local/lib/node_modules/{pkg}/package.json", d, "0:0")
         return
+    if name == "yarn" and operands[:2] == ["cache", "clean"]:
+        for rel in (".yarnrc", ".yarnrc.yml", ".npmrc", "package.json"):  # its settings
+            reads.append(fs.tree(_abs(rel, cwd)))
+        record()
+        fs.remove("/usr/local/share/.cache/yarn")
+        return
     if not install:
         reads.append(fs.tree(cwd))
         fs.write(f"/var/log/steps/{digest(text)}", record(), "0:0")

@@ -200,7 +200,8 @@ def test_tree_overlap(tree: Tree, path: str, touches: bool) -> None:
         ("chown -R app /app", False),  # the destination itself
         ("useradd --home-dir /app app", False),
         ("apt-get install -y $(cat packages.txt)", False),
-        ("gem install bundler", False),  # may install a local bundler-*.gem from the working directory
+        ("gem install bundler", False),
+        ("yarn cache clean", False),  # reads the project's .yarnrc, here in the destination  # may install a local bundler-*.gem from the working directory
     ],
 )
 def test_which_runs_a_copy_to_app_passes(script: str, passes: bool) -> None:

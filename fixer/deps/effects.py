@@ -36,7 +36,10 @@ SYSTEM = trees(
 HOOK_PATH = trees("/usr/local/sbin", "/usr/local/bin")
 # Language package managers install below /usr/local (or /usr, /opt for distribution builds) and
 # keep caches and per-user installs in the dot-directories of the home directories.
-LANGUAGE = trees("/etc", "/opt", "/root", "/home/*/.*", "/tmp", "/usr", "/var/lib/gems", "/var/cache")
+LANGUAGE = trees(
+    "/etc", "/opt", "/root", "/home/*/.*", "/tmp", "/usr/local", "/usr/lib", "/usr/lib64", "/usr/share",
+    "/usr/include", "/usr/bin", "/var/lib/gems", "/var/cache",
+)  # fmt: skip
 # What any RUN reads: the shell, its libraries, the dynamic loader's configuration, name lookup.
 # (Each command's own lookup along PATH is added per command.)
 BASE_READS = trees(
@@ -409,6 +412,14 @@ def _npm(name: str, words: list[Word]) -> Effect:
     if sub == "cache" and [literal(w) for w in operands[1:]] in (["clean"], ["verify"]):
         return Effect(LANGUAGE + HOOK_PATH, LANGUAGE, cwd=NPM_PROJECT)  # a project's .npmrc may move the cache
     raise Unrecognised("npm command that may read the project")
+
+
+@handles("yarn")
+def _yarn(name: str, words: list[Word]) -> Effect:
+    """`yarn cache clean`: yarn reads its settings from the project it runs in."""
+    if [literal(w) for w in words[:2]] != ["cache", "clean"] or any(not literal(w).startswith("-") for w in words[2:]):
+        raise Unrecognised("yarn command that may read the project")
+    return Effect(LANGUAGE, LANGUAGE, cwd=frozenset({".yarnrc", ".yarnrc.yml", ".npmrc", "package.json"}))
 
 
 _GEM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
