@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from tests.corpus import corpus_params, read
@@ -65,7 +65,7 @@ def theirs(text: str) -> list[Record] | Rejected:
             c.json,
             tuple(c.value),
             tuple((h.name, h.file_descriptor, h.content) for h in c.heredocs),
-            c.original.split("\n", 1)[0] if c.heredocs else c.original,
+            (c.original or "").split("\n", 1)[0],  # with heredocs the oracle appends their bodies
         )
         for c in commands
     ]
@@ -105,7 +105,38 @@ def ours(text: str) -> list[Record] | Rejected:
     return records
 
 
+class VersionDifference(Exception):
+    """The file reads differently in the oracle's BuildKit v0.12 and in current BuildKit."""
+
+
+def _check_version_difference(text: str) -> None:
+    """Raise VersionDifference where v0.12 and current BuildKit split the file differently.
+
+    `RUN ["a"] x <<EOF`: v0.12 reads exec form and no heredoc, current BuildKit a shell-form heredoc,
+    so everything after it shifts. Either side may be the one that fails to parse.
+    """
+    lines: list[str] = []
+    try:
+        lines = [(c.original or "").split("\n", 1)[0] for c in oracle.parse_string(text)]
+    except oracle.GoParseError:
+        pass
+    try:
+        lines += [instr.logical for instr in parse(text).instructions]
+    except ParseError:
+        pass
+    for line in lines:
+        if "<<" not in line:
+            continue
+        try:
+            differs = parse_node(line).json != parse_node(line, json_trailing_data=True).json
+        except ParseError:
+            continue
+        if differs:
+            raise VersionDifference(line)
+
+
 def assert_agrees(text: str) -> None:
+    _check_version_difference(text)
     expected = theirs(text)
     got = ours(text)
     if isinstance(expected, Rejected) or isinstance(got, Rejected):
@@ -116,7 +147,10 @@ def assert_agrees(text: str) -> None:
 
 @pytest.mark.parametrize("path", corpus_params())
 def test_corpus_file_agrees_with_buildkit(path: Path) -> None:
-    assert_agrees(read(path))
+    try:
+        assert_agrees(read(path))
+    except VersionDifference as e:
+        pytest.skip(f"BuildKit v0.12 (the oracle) and current BuildKit read this differently: {e}")
 
 
 # Lines whose reading hinges on a Go detail; each is checked against the oracle, not against our guess.
@@ -244,7 +278,10 @@ def dockerfile_text(draw: st.DrawFn) -> str:
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(dockerfile_text())
 def test_generated_text_agrees_with_buildkit_and_round_trips(text: str) -> None:
-    assert_agrees(text)
+    try:
+        assert_agrees(text)
+    except VersionDifference:
+        assume(False)
     try:
         df = parse(text)
     except ParseError:
