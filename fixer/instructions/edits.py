@@ -1,0 +1,42 @@
+"""Instruction-level edits: spans of argument text in the file, removing and inserting whole instructions."""
+
+from __future__ import annotations
+
+from fixer.engine.finding import Edit
+from fixer.syntax import Dockerfile, Instruction
+
+
+def span(instr: Instruction, start: int, end: int) -> tuple[int, int] | None:
+    """File span of `instr.logical[start:end]`; None when a line continuation falls inside it."""
+    if end <= start:
+        at = instr.file_offset(start)
+        return at, at
+    fstart = instr.file_offset(start)
+    fend = instr.file_offset(end - 1) + 1
+    return (fstart, fend) if fend - fstart == end - start else None
+
+
+def args_span(instr: Instruction, start: int, end: int) -> tuple[int, int] | None:
+    """Like `span`, with indices into `instr.args`."""
+    return span(instr, instr.args_start + start, instr.args_start + end)
+
+
+def remove(df: Dockerfile, instr: Instruction) -> Edit:
+    """Delete the instruction with the comment lines it owns.
+
+    The last line of a file without a final newline loses the line ending before it instead, so the
+    file does not gain a trailing empty line."""
+    start, end = instr.full_start, instr.end
+    if end == len(df.text) and not df.text.endswith("\n") and start > 0:
+        return Edit.delete(start - len(df.newline) if df.text[:start].endswith(df.newline) else start - 1, end)
+    return Edit.delete(start, end)
+
+
+def lines_before(df: Dockerfile, instr: Instruction, lines: list[str]) -> Edit:
+    """Insert whole lines just above `instr` and the comments it owns."""
+    return Edit.insert(instr.full_start, "".join(line + df.newline for line in lines))
+
+
+def indent_of(df: Dockerfile, instr: Instruction) -> str:
+    text = instr.lines[0].text
+    return text[: len(text) - len(text.lstrip(" \t"))]
