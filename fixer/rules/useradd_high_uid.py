@@ -1,0 +1,96 @@
+"""DF031 useradd-high-uid: `useradd` with a large uid gets `--no-log-init`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from fixer.engine.finding import Edit, Finding, Fix
+from fixer.engine.rules import RuleContext, rule
+from fixer.instructions.commands import Command, runs
+from fixer.syntax import Dockerfile
+
+# short options of shadow's useradd that take a value
+_VALUE_LETTERS = frozenset("bcdefgGkKpRPsuZ")
+_VALUE_LONG = frozenset(
+    {"--base-dir", "--comment", "--home-dir", "--expiredate", "--inactive", "--gid", "--groups", "--skel",
+     "--key", "--password", "--root", "--prefix", "--shell", "--uid", "--selinux-user", "--btrfs-subvolume-home"}
+)  # fmt: skip
+_MAX_SMALL_UID = 99999
+
+
+def uid_and_log_init(cmd: Command) -> tuple[str | None, bool]:
+    """The uid `useradd` is given, and whether it already skips the lastlog/faillog entry."""
+    uid: str | None = None
+    no_log = False
+    words = [w.value for w in cmd.words[1:]]
+    i = 0
+    while i < len(words):
+        w = words[i]
+        if w == "--":
+            break
+        if w.startswith("--"):
+            name, eq, value = w.partition("=")
+            if name == "--no-log-init":
+                no_log = True
+            if name in _VALUE_LONG and not eq:
+                value = words[i + 1] if i + 1 < len(words) else ""
+                i += 1
+            if name == "--uid":
+                uid = value
+        elif w.startswith("-") and len(w) > 1:
+            for j, letter in enumerate(w[1:], 1):
+                if letter == "l":
+                    no_log = True
+                if letter in _VALUE_LETTERS:
+                    value = w[j + 1 :]
+                    if not value:
+                        value = words[i + 1] if i + 1 < len(words) else ""
+                        i += 1
+                    if letter == "u":
+                        uid = value
+                    break
+        i += 1
+    return uid, no_log
+
+
+@rule("DF031", "useradd-high-uid", hadolint=("DL3046",))
+def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
+    """## What it does
+    Adds `--no-log-init` (`-l`) to a `useradd` that creates a user with a uid above 99999, or one given
+    by a variable.
+
+    ## Why is this bad?
+    `useradd` reserves the user's entry in `/var/log/lastlog` and `/var/log/faillog`, files indexed by
+    uid. The files are sparse on disk, but image layers store them in full: a uid of 100000000 adds
+    gigabytes to the image. hadolint (DL3046) reports it.
+
+    ## Example
+    ```dockerfile
+    RUN useradd -u 100000 app
+    ```
+    Use instead:
+    ```dockerfile
+    RUN useradd --no-log-init -u 100000 app
+    ```
+
+    ## Fix safety
+    Safe: the user, its uid, groups and home are the same; only the login-record files get no entry.
+    """
+    for run in runs(df, mention="useradd"):
+        for cmd in run.commands:
+            if cmd.name != "useradd":
+                continue
+            uid, no_log = uid_and_log_init(cmd)
+            if uid is None or no_log:
+                continue
+            if "$" not in uid and not (uid.isdigit() and int(uid) > _MAX_SMALL_UID):
+                continue
+            sp = run.span(cmd.words[0])
+            fix = Fix.safe(Edit.insert(sp[1], " --no-log-init")) if sp else None
+            yield ctx.report(
+                df,
+                sp[0] if sp else run.owner.start,
+                f"`useradd` with uid {uid} and no `--no-log-init` bloats the image with login records",
+                fix,
+                instruction=run.owner.index,
+            )
