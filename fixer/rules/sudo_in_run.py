@@ -1,0 +1,87 @@
+"""DF039 sudo-in-run: `sudo` dropped from RUN commands that already run as root."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from fixer.data.base_families import NON_ROOT, verdict_of
+from fixer.engine.finding import Edit, Finding, Fix
+from fixer.engine.rules import RuleContext, rule
+from fixer.instructions.commands import runs
+from fixer.instructions.family import base_image, stage_family
+from fixer.instructions.stages import lineage_before
+from fixer.syntax import Dockerfile, Instruction
+
+# options that change nothing when root runs sudo: keep the environment, set HOME, never prompt
+HARMLESS = frozenset({"-E", "--preserve-env", "-H", "--set-home", "-n", "--non-interactive"})
+_ROOT = frozenset({"root", "0", "root:root", "0:0", "root:0", "0:root"})
+_DISTROS = frozenset({"debian", "alpine", "busybox", "rhel", "rhel-minimal"})
+
+
+def runs_as_root(df: Dockerfile, instr: Instruction) -> bool:
+    """Whether `instr` provably runs as root: the last USER before it names root, or there is none and
+    the base image is a distribution image that runs as root."""
+    for i in lineage_before(instr):
+        if i.cmd == "USER":
+            return i.args.strip() in _ROOT
+    stage = instr.stage
+    if stage is None or stage_family(df, stage).key not in _DISTROS:
+        return False
+    image = base_image(df, stage)
+    verdict = verdict_of(image) if image is not None else None
+    return verdict is None or verdict.kind != NON_ROOT
+
+
+@rule("DF039", "sudo-in-run", hadolint=("DL3004",))
+def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
+    """## What it does
+    Removes `sudo` (with the options `-E`, `-H`, `-n`) from commands of a RUN that runs as root: the
+    last `USER` of the stage is `root`, or there is none and the base is a distribution image.
+
+    ## Why is this bad?
+    The build already runs as root there, so `sudo` adds nothing but a dependency: most images do not
+    ship it, and where they do it resets the environment (build arguments like `HTTP_PROXY` vanish)
+    and may wait for a TTY. Use `USER` to switch users, or `gosu`/`su-exec` in an entrypoint.
+    hadolint (DL3004) reports it.
+
+    ## Example
+    ```dockerfile
+    FROM ubuntu:24.04
+    RUN sudo apt-get update
+    ```
+    Use instead:
+    ```dockerfile
+    FROM ubuntu:24.04
+    RUN apt-get update
+    ```
+
+    ## Fix safety
+    Safe where the user is provably root: the command runs as the same user. It then sees the build's
+    environment instead of the one sudo resets, like the other commands of the RUN, and no longer fails
+    when sudo is not installed. Reported only where the user is not root or unknown, or `sudo` is
+    given options that pick another user, a login shell or a command from its own policy.
+    """
+    for run in runs(df, mention="sudo"):
+        target = run.script.instr
+        root = runs_as_root(df, target if target.stage is not None else run.owner)
+        for cmd in run.commands:
+            if cmd.name != "sudo":
+                continue
+            words = cmd.words
+            i = 1
+            while i < len(words) and words[i].value in HARMLESS:
+                i += 1
+            fix = None
+            if root and i < len(words) and not words[i].value.startswith("-"):
+                a = run.script.offset(words[0].start)
+                b = run.script.offset(words[i].start)
+                if b - a == words[i].start - words[0].start:
+                    fix = Fix.safe(Edit.delete(a, b))
+            why = "the RUN already runs as root" if root else "switch users with USER instead"
+            yield ctx.report(
+                df,
+                run.script.offset(words[0].start),
+                f"Do not use `sudo`: {why}",
+                fix,
+                instruction=run.owner.index,
+            )
