@@ -59,11 +59,12 @@ def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     Safe where the user is provably root: the command runs as the same user. It then sees the build's
     environment instead of the one sudo resets, like the other commands of the RUN, and no longer fails
     when sudo is not installed. Reported only where the user is not root or unknown, or `sudo` is
-    given options that pick another user, a login shell or a command from its own policy.
+    given options that pick another user, a login shell or a command from its own policy, and in
+    `ONBUILD` triggers, which run in another build.
     """
     for run in runs(df, mention="sudo"):
-        target = run.script.instr
-        root = runs_as_root(df, target if target.stage is not None else run.owner)
+        # an ONBUILD trigger runs in a later build, as whichever user that build has by then
+        root = run.owner.cmd == "RUN" and runs_as_root(df, run.owner)
         for cmd in run.commands:
             if cmd.name != "sudo":
                 continue
