@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,7 +32,7 @@ LANGUAGES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "Python": (
         ("*.py", "requirements*.txt", "pyproject.toml", "setup.py", "setup.cfg", "Pipfile"),
         ("**/__pycache__", "**/*.py[cod]", ".venv", "venv", ".tox", ".nox", ".pytest_cache", ".mypy_cache",
-         ".ruff_cache", ".coverage", "htmlcov"),
+         ".ruff_cache", ".hypothesis", ".coverage", "htmlcov", "*.egg-info"),
     ),  # fmt: skip
     "Node.js": (("package.json",), ("node_modules", "**/node_modules", ".npm", ".pnpm-store", ".eslintcache")),
     "Go": (("go.mod",), ()),
@@ -66,14 +66,17 @@ def existing_ignore(dockerfile: Path, context: Path) -> Path | None:
     return None
 
 
-def plan(dockerfile: Path, context: Path | None = None) -> Plan | None:
-    """The `.dockerignore` to write for `dockerfile`; None when the build already has an ignore file."""
+def plan(dockerfile: Path, context: Path | None = None, *, also: Sequence[Path] = ()) -> Plan | None:
+    """The `.dockerignore` to write for `dockerfile`; None when the build already has an ignore file.
+
+    `also`: other Dockerfiles built with the same context (`Dockerfile.dev` beside `Dockerfile`), whose
+    COPY sources the file must not hide either."""
     context = context if context is not None else dockerfile.resolve().parent
     if existing_ignore(dockerfile, context) is not None:
         return None
     from fixer.files import read
 
-    sources = copy_sources(read(dockerfile))
+    sources = [s for f in (dockerfile, *also) for s in copy_sources(read(f))]
     files = list(_walk(context))
     found = [lang for lang, (marks, _) in LANGUAGES.items() if any(_matches_name(f, marks) for f in files)]
     wanted: list[tuple[str, str]] = list(ALWAYS)

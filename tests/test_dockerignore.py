@@ -115,3 +115,11 @@ def test_matching(pattern: str, path: str, hit: bool) -> None:
 
     ctx.patterns.append((False, _compile(pattern)))
     assert ctx.ignored(path) is hit
+
+
+def test_sibling_dockerfiles_sharing_the_context(tmp_path: Path) -> None:
+    make(tmp_path, {"Dockerfile": "FROM node:20\nCOPY . .\n", "Dockerfile.dev": "FROM node:20\nCOPY .env .\n", "package.json": "{}"})
+    alone = plan(tmp_path / "Dockerfile")
+    both = plan(tmp_path / "Dockerfile", also=[tmp_path / "Dockerfile.dev"])
+    assert alone is not None and both is not None
+    assert ".env" in patterns(alone.text) and ".env" not in patterns(both.text)
