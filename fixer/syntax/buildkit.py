@@ -161,11 +161,11 @@ def parse_words(rest: str, escape: str) -> list[str]:
     return words
 
 
-class _NotStringArray(Exception):
-    pass
+class NotStringArrayError(Exception):
+    """A well-formed JSON array holding something other than strings: BuildKit fails the file."""
 
 
-_NOT_STRING_ARRAY = "when using JSON array syntax, arrays must be comprised of strings only"
+NOT_STRING_ARRAY = "when using JSON array syntax, arrays must be comprised of strings only"
 
 
 def _go_number(s: str) -> float:
@@ -186,7 +186,7 @@ _DECODER = json.JSONDecoder(parse_float=_go_number, parse_int=_go_number, parse_
 def parse_json(rest: str, trailing_data: bool = False) -> list[str] | None:
     """BuildKit's parseJSON: the array's strings, or None when `rest` is not a JSON array.
 
-    Raises _NotStringArray for a valid array holding something other than strings. With
+    Raises NotStringArrayError for a valid array holding something other than strings. With
     `trailing_data`, text after the closing bracket is ignored, as BuildKit did before v0.15
     (moby/buildkit#5107 switched json.Decoder for json.Unmarshal); the `dockerfile` oracle is v0.12.
     """
@@ -203,7 +203,7 @@ def parse_json(rest: str, trailing_data: bool = False) -> list[str] | None:
     if not isinstance(value, list):
         return None
     if not all(isinstance(v, str) for v in value):
-        raise _NotStringArray()
+        raise NotStringArrayError()
     # Go turns unpaired surrogate escapes into U+FFFD; Python keeps them
     return [_SURROGATE.sub("\ufffd", v) for v in value]
 
@@ -338,8 +338,8 @@ def parse_node(logical: str, escape: str = "\\", *, line: int = 0, json_trailing
     """
     try:
         return _node(logical, escape, json_trailing_data)
-    except _NotStringArray:
-        raise ParseError(line, _NOT_STRING_ARRAY) from None
+    except NotStringArrayError:
+        raise ParseError(line, NOT_STRING_ARRAY) from None
     except _ArgError as e:
         raise ParseError(line, str(e)) from None
 
