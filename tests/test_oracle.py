@@ -196,6 +196,28 @@ def test_edge_line_agrees_with_buildkit(line: str) -> None:
     assert_agrees("FROM scratch\n" + line + "\n")
 
 
+# Whole files found by the generated tests below, where parser and lexer details decide the reading.
+EDGE_FILES = [
+    "FROM a\nRUN <<EOF 'x\nEOF\n",  # the shell lexer fails on the line: no heredoc at all
+    "FROM a\nRUN <<EOF ${a\nEOF\n",
+    "FROM a\nRUN <<EOF ${a b}\nEOF\n",
+    "FROM a\nRUN <<${a:-x y}\nEOF\n",  # the marker word alone fails: BuildKit rejects the file
+    "FROM a\nRUN <<EOF\u00a0x\nEOF\n",  # the lexer splits words on Unicode spaces
+    'FROM a\nRUN <<E\\"F\nE"F\n',
+    "FROM a\nONBUILD ONBUILD RUN [\"sh\"]\n",  # the form reported is the trigger's own
+    "FROM a\nONBUILD RUN <<EOF\nx\nEOF\n",
+    "FROM a\nCOPY --chown=jos\u00e9 a b\n",  # flags are read byte by byte (Latin-1 view of UTF-8)
+    "FROM \\\n\u00a0 --mount=type=cache,target=/c a\n",
+    "# escape=`\nFROM a\n`\n",  # a lone escape line continues into nothing: an empty instruction
+    "FROM a\nENV a=\u00a0b\n",
+]
+
+
+@pytest.mark.parametrize("text", EDGE_FILES)
+def test_edge_file_agrees_with_buildkit(text: str) -> None:
+    assert_agrees(text)
+
+
 # --- generated Dockerfile-like text --------------------------------------------------------------
 
 _KEYWORDS = ["FROM", "RUN", "CMD", "COPY", "ADD", "ENV", "ARG", "LABEL", "EXPOSE", "USER", "WORKDIR",
