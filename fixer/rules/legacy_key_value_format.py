@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from fixer.engine.finding import Edit, Finding, Fix
 from fixer.engine.rules import RuleContext, rule
-from fixer.instructions.edits import args_span
 from fixer.syntax import Dockerfile, Instruction, ParseError
 from fixer.syntax.buildkit import node_of
 from fixer.syntax.words import is_space
@@ -81,10 +81,14 @@ def _fix(df: Dockerfile, instr: Instruction, key: str, value: str) -> Fix | None
     vstart = len(args) - len(value)
     if not args.endswith(value) or vstart <= len(key):
         return None
-    sep = args_span(instr, len(key), vstart)
-    if sep is None:
-        return None
-    edits = [Edit(sep[0], sep[1], "=")]
+    # the separator may run over a line continuation (`ENV DEPS \` then the value indented below): it
+    # is replaced whole, which pulls the value's first line up to the key
+    a = instr.file_offset(instr.args_start + len(key))
+    b = instr.file_offset(instr.args_start + vstart)
+    esc = re.escape(df.escape)
+    if not re.fullmatch(rf"[ \t]*(?:{esc}[ \t]*\r?\n[ \t]*)*", df.text[a:b]):
+        return None  # a comment or an empty line inside: leave the layout to a human
+    edits = [Edit(a, b, "=")]
     spaces = _unquoted_spaces(value, df.escape)
     if spaces and not any(c in value for c in ("'", '"', df.escape)):
         edits.append(Edit.insert(instr.file_offset(instr.args_start + vstart), '"'))
