@@ -7,7 +7,12 @@ that what it inserts never fights the casing rule.
 
 from __future__ import annotations
 
+import re
+
 from fixer.syntax import Dockerfile, Instruction
+
+# image, the AS word, the stage name: BuildKit only reads `AS` when FROM has exactly these three words
+_FROM_AS = re.compile(r"^\S+\s+(?P<as>[aA][sS])\s+\S+\s*$")
 
 
 def self_consistent(keyword: str) -> bool:
@@ -36,3 +41,14 @@ def keyword_span(instr: Instruction) -> tuple[int, int] | None:
     start = instr.file_offset(0)
     end = instr.file_offset(len(instr.keyword) - 1) + 1
     return (start, end) if end - start == len(instr.keyword) else None
+
+
+def as_word(instr: Instruction) -> tuple[str, int, tuple[int, int] | None] | None:
+    """The `AS` of `FROM image AS name`: as written, its index in `logical`, and its file span (None
+    when a continuation splits it); None when the FROM names no stage."""
+    m = _FROM_AS.match(instr.args) if instr.cmd == "FROM" else None
+    if m is None:
+        return None
+    start = instr.args_start + m.start("as")
+    a, b = instr.file_offset(start), instr.file_offset(start + 1) + 1
+    return m.group("as"), start, ((a, b) if b - a == 2 else None)

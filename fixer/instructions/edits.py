@@ -32,11 +32,6 @@ def remove(df: Dockerfile, instr: Instruction) -> Edit:
     return Edit.delete(start, end)
 
 
-def lines_before(df: Dockerfile, instr: Instruction, lines: list[str]) -> Edit:
-    """Insert whole lines just above `instr` and the comments it owns."""
-    return Edit.insert(instr.full_start, "".join(line + df.newline for line in lines))
-
-
 def indent_of(df: Dockerfile, instr: Instruction) -> str:
     text = instr.lines[0].text
     return text[: len(text) - len(text.lstrip(" \t"))]

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from fixer.engine.finding import Edit, Finding, Fix
 from fixer.engine.rules import RuleContext, rule
-from fixer.instructions.edits import args_span
+from fixer.instructions.casing import as_word
 from fixer.syntax import Dockerfile
-
-# image, the AS word, the stage name: BuildKit only reads `AS` when FROM has exactly these three words
-_FROM_AS = re.compile(r"^\S+\s+(?P<as>[aA][sS])\s+\S+\s*$")
 
 
 @rule("DF022", "from-as-casing", buildkit=("FromAsCasing",))
@@ -48,15 +44,15 @@ def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
             want = "AS"
         else:
             continue  # a mixed-case keyword is the casing rule's finding, not this one's
-        m = _FROM_AS.match(instr.args)
-        if m is None or m.group("as") == want:
+        found = as_word(instr)
+        if found is None or found[0] == want:
             continue
-        sp = args_span(instr, m.start("as"), m.end("as"))
+        written, at, sp = found
         fix = Fix.safe(Edit(sp[0], sp[1], want)) if sp else None
         yield ctx.report(
             df,
-            instr.file_offset(instr.args_start + m.start("as")),
-            f"`{m.group('as')}` does not match the casing of `{kw}`: write `{want}`",
+            instr.file_offset(at),
+            f"`{written}` does not match the casing of `{kw}`: write `{want}`",
             fix,
             instruction=instr.index,
         )

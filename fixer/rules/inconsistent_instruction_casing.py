@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from fixer.engine.finding import Edit, Finding, Fix
 from fixer.engine.rules import RuleContext, rule
-from fixer.instructions.casing import keyword_span, majority_lower
-from fixer.instructions.edits import args_span
+from fixer.instructions.casing import as_word, keyword_span, majority_lower
 from fixer.syntax import Dockerfile
-
-_FROM_AS = re.compile(r"^\S+\s+(?P<as>[aA][sS])\s+\S+\s*$")
 
 
 @rule("DF023", "inconsistent-instruction-casing", buildkit=("ConsistentInstructionCasing",))
@@ -48,11 +44,9 @@ def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
             continue
         sp = keyword_span(instr)
         edits = [Edit(sp[0], sp[1], want)] if sp else []
-        if edits and instr.cmd == "FROM":
-            m = _FROM_AS.match(instr.args)
-            as_sp = args_span(instr, m.start("as"), m.end("as")) if m else None
-            if m and as_sp and m.group("as") != (m.group("as").lower() if lower else m.group("as").upper()):
-                edits.append(Edit(as_sp[0], as_sp[1], "as" if lower else "AS"))
+        found = as_word(instr) if edits else None
+        if found is not None and found[2] is not None and found[0] != ("as" if lower else "AS"):
+            edits.append(Edit(found[2][0], found[2][1], "as" if lower else "AS"))
         how = "lower-case" if lower else "upper-case"
         yield ctx.report(
             df,
