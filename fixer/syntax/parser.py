@@ -14,11 +14,9 @@ from fixer.syntax.buildkit import parse_node
 from fixer.syntax.errors import ParseError
 from fixer.syntax.tree import Dockerfile, Flag, Heredoc, Instruction, Line, Stage, Trivia
 from fixer.syntax.words import (
-    NotStringArray,
     extract_builder_flags,
     heredoc_markers,
     is_space,
-    json_array,
     lstrip_space,
 )
 
@@ -26,10 +24,7 @@ from fixer.syntax.words import (
 _DIRECTIVE = re.compile(r"^#[\t\n\f\r ]*([a-zA-Z][a-zA-Z0-9]*)[\t\n\f\r ]*=[\t\n\f\r ]*(.+?)[\t\n\f\r ]*$")
 _KNOWN_DIRECTIVES = {"syntax", "escape", "check"}
 _HEREDOC_INSTRUCTIONS = {"RUN", "COPY", "ADD"}
-_JSON_INSTRUCTIONS = {"RUN", "CMD", "ENTRYPOINT", "SHELL", "ADD", "COPY", "VOLUME"}
 _KEYWORD_SEP = re.compile(r"[\t\v\f\r ]+")
-# instructions whose arguments BuildKit's parser can reject
-_CHECKED_ARGUMENTS = {"ENV", "LABEL", "ARG", "ONBUILD", "HEALTHCHECK"}
 
 
 def split_lines(text: str, start: int) -> list[Line]:
@@ -139,7 +134,11 @@ class _Builder:
         carrier = instr.sub if instr.cmd == "ONBUILD" and instr.sub is not None else instr
         if carrier.cmd in _HEREDOC_INSTRUCTIONS and not carrier.json and "<<" in logical:
             i = end
-            for marker in heredoc_markers(logical):
+            try:
+                markers = heredoc_markers(logical)
+            except ValueError as e:  # a marker word BuildKit's shell lexer cannot read fails the file
+                raise ParseError(number, str(e)) from None
+            for marker in markers:
                 body: list[str] = []
                 body_start = lines[i].end
                 terminator: Line | None = None
@@ -188,17 +187,10 @@ class _Builder:
             fstart = _map(segments, start)
             flags.append(Flag(name, val if eq else None, logical[start:end], fstart, fstart + end - start))
         cmd = keyword.upper()
-        is_json = False
-        json_args = args
-        if cmd == "HEALTHCHECK":
-            # BuildKit reports the form of the health check's CMD
-            words = args.split(None, 1)
-            json_args = words[1] if len(words) == 2 and words[0].upper() == "CMD" else ""
-        if (cmd in _JSON_INSTRUCTIONS or cmd == "HEALTHCHECK") and json_args:
-            try:
-                is_json = json_array(json_args) is not None
-            except NotStringArray as e:
-                raise ParseError(number, str(e)) from None
+        # BuildKit's argument readers decide exec form and reject what it rejects (ENV without a value,
+        # ["a", 1] …)
+        node = parse_node(logical[base:], self.escape, line=number)
+        is_json = node.json
         instr = Instruction(
             index=index,
             keyword=keyword,
@@ -214,10 +206,8 @@ class _Builder:
         )
         if cmd == "ONBUILD" and args:
             instr.sub = self._instruction(index, [], lines, logical, segments, args_index, number)
-            instr.json = instr.sub.json
-        if base == 0 and cmd in _CHECKED_ARGUMENTS:
-            # BuildKit rejects some argument lists outright (ENV without a value, `a b` in LABEL …)
-            parse_node(logical, self.escape, line=number)
+            # BuildKit reports the form of the trigger itself (a nested ONBUILD trigger has none)
+            instr.json = node.sub.json if node.sub is not None else False
         return instr
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
@@ -36,8 +35,20 @@ def extract_builder_flags(line: str) -> tuple[int, list[FlagWord]]:
     """Leading `--flag` words of an instruction's arguments, and where the rest starts.
 
     Follows BuildKit's extractBuilderFlags: a flag word starts with `--`, may contain quotes and
-    backslash escapes, and a bare `--` ends the flags.
+    backslash escapes, and a bare `--` ends the flags. BuildKit walks this string byte by byte
+    (`rune(line[pos])`): on non-ASCII text the 0x85/0xA0 continuation bytes of UTF-8 characters count as
+    spaces and flag values come out as their bytes read as Latin-1, as in BuildKit.
     """
+    if line.isascii():
+        return _extract_builder_flags(line)
+    raw = line.encode("utf-8", "surrogateescape")
+    pos, words = _extract_builder_flags(raw.decode("latin-1"))
+    char_at = [i for i, ch in enumerate(line) for _ in ch.encode("utf-8", "surrogateescape")]
+    char_at.append(len(line))
+    return char_at[pos], [FlagWord(char_at[w.start], char_at[w.end], w.value) for w in words]
+
+
+def _extract_builder_flags(line: str) -> tuple[int, list[FlagWord]]:
     words: list[FlagWord] = []
     in_spaces, in_word, in_quote = 0, 1, 2
     phase = in_spaces
@@ -116,87 +127,200 @@ class HeredocMarker:
     fd: int
 
 
-_HEREDOC = re.compile(r"^(\d*)<<(-?)([^<]*)$", re.DOTALL)
+_HEREDOC = re.compile(r"(\d*)<<(-?)([^<]*)", re.DOTALL)
 
 
-def _shell_words(line: str) -> list[str]:
-    """Whitespace-separated words with quotes and escapes kept raw (BuildKit's RawQuotes/RawEscapes)."""
-    words: list[str] = []
-    cur: list[str] = []
-    have = False
-    i, n = 0, len(line)
-    while i < n:
-        ch = line[i]
-        if ch in " \t\r\n":
-            if have:
-                words.append("".join(cur))
-                cur, have = [], False
-            i += 1
-            continue
-        have = True
-        if ch == "\\" and i + 1 < n:
-            cur.append(line[i : i + 2])
-            i += 2
-            continue
-        if ch in "'\"":
-            j = i + 1
-            while j < n and line[j] != ch:
-                j += 2 if (ch == '"' and line[j] == "\\") else 1
-            cur.append(line[i : j + 1])
-            i = j + 1
-            continue
-        cur.append(ch)
-        i += 1
-    if have:
-        words.append("".join(cur))
-    return words
+class _Lex:
+    """BuildKit's shell lexer (frontend/dockerfile/shell/lex.go) as heredoc detection runs it: backslash
+    escapes, no variables set and unset ones kept as written (SkipUnsetEnv). Only its word splitting and
+    its errors matter here; `raw` keeps quotes and escapes in the words (RawQuotes + RawEscapes)."""
 
+    def __init__(self, src: str, raw: bool) -> None:
+        self.src = src
+        self.pos = 0
+        self.raw = raw
 
-def _unquote(word: str) -> str:
-    out: list[str] = []
-    i, n = 0, len(word)
-    while i < n:
-        ch = word[i]
-        if ch == "\\" and i + 1 < n:
-            out.append(word[i + 1])
-            i += 2
-        elif ch == "'":
-            j = word.find("'", i + 1)
-            j = n if j < 0 else j
-            out.append(word[i + 1 : j])
-            i = j + 1
-        elif ch == '"':
-            j = i + 1
-            while j < n and word[j] != '"':
-                if word[j] == "\\" and j + 1 < n and word[j + 1] in '"\\$`':
-                    out.append(word[j + 1])
-                    j += 2
-                    continue
-                out.append(word[j])
-                j += 1
-            i = j + 1
-        else:
+    def peek(self) -> str:
+        return self.src[self.pos] if self.pos < len(self.src) else ""
+
+    def next(self) -> str:
+        ch = self.peek()
+        self.pos += 1 if ch else 0
+        return ch
+
+    def stop_on(self, stop: str, raw_escapes: bool) -> tuple[str, list[str]]:
+        result: list[str] = []
+        words: list[str] = []
+        word: list[str] = []
+
+        def add_char(c: str) -> None:
+            # unquoted whitespace ends a word (Go's unicode.IsSpace)
+            if is_space(c):
+                if word:
+                    words.append("".join(word))
+                    word.clear()
+            else:
+                word.append(c)
+
+        while self.peek():
+            ch = self.peek()
+            if stop and ch == stop:
+                self.next()
+                if word:
+                    words.append("".join(word))
+                return "".join(result), words
+            if ch == "$":
+                tmp = self.dollar()
+                result.append(tmp)
+                for c in tmp:  # an expansion's text is split again
+                    add_char(c)
+            elif ch in "'\"":
+                tmp = self.single_quote() if ch == "'" else self.double_quote()
+                result.append(tmp)
+                word.append(tmp)
+            else:
+                ch = self.next()
+                if ch == "\\":
+                    if raw_escapes:
+                        word.append(ch)
+                        result.append(ch)
+                    ch = self.next()
+                    if not ch:
+                        break
+                    word.append(ch)
+                else:
+                    add_char(ch)
+                result.append(ch)
+        if stop:
+            raise ValueError(f"unexpected end of statement while looking for matching {stop}")
+        if word:
+            words.append("".join(word))
+        return "".join(result), words
+
+    def single_quote(self) -> str:
+        quote = self.next()
+        out = [quote] if self.raw else []
+        while True:
+            ch = self.next()
+            if not ch:
+                raise ValueError("unexpected end of statement while looking for matching single-quote")
+            if ch == "'":
+                if self.raw:
+                    out.append(ch)
+                return "".join(out)
             out.append(ch)
-            i += 1
-    return "".join(out)
+
+    def double_quote(self) -> str:
+        quote = self.next()
+        out = [quote] if self.raw else []
+        while True:
+            ch = self.peek()
+            if not ch:
+                raise ValueError("unexpected end of statement while looking for matching double-quote")
+            if ch == '"':
+                self.next()
+                if self.raw:
+                    out.append(ch)
+                return "".join(out)
+            if ch == "$":
+                out.append(self.dollar())
+                continue
+            ch = self.next()
+            if ch == "\\":
+                if self.raw:
+                    out.append(ch)
+                if not self.peek():
+                    continue  # ignored, and then the quote is found unterminated
+                if self.peek() in '"$\\':
+                    ch = self.next()
+            out.append(ch)
+
+    def name(self) -> str:
+        ch = self.peek()
+        start = self.pos
+        if ch and ch.isdecimal():
+            while self.peek() and self.peek().isdecimal():
+                self.next()
+            return self.src[start : self.pos]
+        if ch and ch in "@*#?-$!0":
+            return self.next()
+        while self.peek() and (self.peek().isalpha() or self.peek().isdecimal() or self.peek() == "_"):
+            self.next()
+        return self.src[start : self.pos]
+
+    def dollar(self) -> str:
+        self.next()
+        if self.peek() != "{":
+            return "$" + self.name()
+        self.next()
+        if not self.peek():
+            raise ValueError("syntax error: missing '}'")
+        if self.peek() in "{}:":
+            raise ValueError("syntax error: bad substitution")
+        name = self.name()
+        ch = self.next()
+        if ch == "}":
+            return "${" + name + "}"
+        modifier = ch
+        if ch == ":":
+            ch = self.next()
+            modifier += ch
+        elif ch == "/":  # ${name/pattern/replacement}: current BuildKit (the v0.12 oracle rejects it)
+            if self.peek() == "/":
+                modifier += self.next()
+            pattern, _ = self._until("/", True, "syntax error: missing '/' in ${}")
+            replacement, _ = self._until("}", True, "syntax error: missing '}'")
+            return "${" + name + modifier + pattern + "/" + replacement + "}"
+        elif not ch or ch not in "+-?#%":
+            raise ValueError(f"unsupported modifier ({modifier}) in substitution")
+        word, _ = self._until("}", ch in "#%", "syntax error: missing '}'")
+        return "${" + name + modifier + word + "}"
+
+    def _until(self, stop: str, raw_escapes: bool, at_end: str) -> tuple[str, list[str]]:
+        try:
+            return self.stop_on(stop, raw_escapes)
+        except ValueError:
+            if not self.peek():
+                raise ValueError(at_end) from None
+            raise
+
+
+def _shell_words(line: str, raw: bool) -> list[str]:
+    """Words as BuildKit's shell lexer splits them; ValueError (BuildKit's message) where it fails."""
+    try:
+        return _Lex(line, raw).stop_on("", raw)[1]
+    except ValueError as e:
+        from fixer.syntax.buildkit import go_quote
+
+        raise ValueError(f"failed to process {go_quote(line)}: {e}") from None
 
 
 def heredoc_markers(line: str) -> list[HeredocMarker]:
-    """The `<<NAME` words of a RUN/COPY/ADD line, in order, as BuildKit finds them."""
+    """The `<<NAME` words of a RUN/COPY/ADD line, in order, as BuildKit finds them.
+
+    A line the shell lexer cannot read (an unclosed quote, `${` without `}`) has no heredocs; a marker
+    word it cannot read on its own raises ValueError, as BuildKit then fails the whole file.
+    """
+    try:
+        words = _shell_words(line, raw=True)
+    except ValueError:
+        return []
     found: list[HeredocMarker] = []
-    for word in _shell_words(line):
-        m = _HEREDOC.match(word)
+    for word in words:
+        m = _HEREDOC.fullmatch(word)
         if not m or not m.group(3):
             continue
         rest = m.group(3)
-        name = _unquote(rest)
-        if not name:
+        names = _shell_words(rest, raw=False)
+        if len(names) != 1:
             continue
+        quoted = sum(names[0].count(q) for q in "'\"")
+        raw_quoted = sum(_shell_words(rest, raw=True)[0].count(q) for q in "'\"")
         found.append(
             HeredocMarker(
-                name=name,
+                name=names[0],
                 chomp=m.group(2) == "-",
-                expand=not any(q in rest for q in "'\""),
+                expand=quoted == raw_quoted,  # no quote went away: nothing in the name was quoted
                 fd=int(m.group(1)) if m.group(1) else 0,
             )
         )
@@ -207,21 +331,11 @@ class NotStringArray(ValueError):
     pass
 
 
-def _reject_constant(name: str) -> object:
-    raise ValueError(name)  # Go's encoding/json knows no NaN/Infinity
-
-
 def json_array(args: str) -> list[str] | None:
     """The exec-form array, or None for shell form. Raises NotStringArray for `["a", 1]` (BuildKit errors)."""
-    rest = lstrip_space(args)
-    if not rest.startswith("["):
-        return None
+    from fixer.syntax.buildkit import NOT_STRING_ARRAY, NotStringArrayError, parse_json
+
     try:
-        value = json.loads(rest, parse_constant=_reject_constant)
-    except ValueError:
-        return None
-    if not isinstance(value, list):
-        return None
-    if not all(isinstance(v, str) for v in value):
-        raise NotStringArray("Dockerfile parse error: command must be a JSON array of strings")
-    return value
+        return parse_json(args)
+    except NotStringArrayError:
+        raise NotStringArray(NOT_STRING_ARRAY) from None
