@@ -91,9 +91,9 @@ def test_time_grows_linearly_with_file_size(ctx: RuleContext) -> None:
         big = stage * k
         best = float("inf")
         for _ in range(2):
-            t0 = time.perf_counter()
+            t0 = time.process_time()
             fix_text(big, all_rules(), ctx, allow=allow_policy(None))  # type: ignore[arg-type]
-            best = min(best, time.perf_counter() - t0)
+            best = min(best, time.process_time() - t0)
         return best
 
     small, large = seconds(5), seconds(50)
