@@ -22,11 +22,12 @@ def args_span(instr: Instruction, start: int, end: int) -> tuple[int, int] | Non
 
 
 def remove(df: Dockerfile, instr: Instruction) -> Edit:
-    """Delete the instruction with the comment lines it owns.
+    """Delete the instruction's lines. The comment lines above it stay: they may say more than the
+    instruction did, and no rule loses a comment.
 
     The last line of a file without a final newline loses the line ending before it instead, so the
     file does not gain a trailing empty line."""
-    start, end = instr.full_start, instr.end
+    start, end = instr.start, instr.end
     if end == len(df.text) and not df.text.endswith("\n") and start > 0:
         return Edit.delete(start - len(df.newline) if df.text[:start].endswith(df.newline) else start - 1, end)
     return Edit.delete(start, end)

@@ -21,7 +21,7 @@ _ONCE = ("CMD", "ENTRYPOINT", "HEALTHCHECK")
 def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     """## What it does
     Deletes every `CMD`, `ENTRYPOINT` and `HEALTHCHECK` of a stage that a later one of the same kind
-    in that stage overrides, with the comment lines directly above it.
+    in that stage overrides. Comment lines above a deleted one are kept.
 
     ## Why is this bad?
     Only the last of each takes effect; the earlier ones are dead code that misleads the reader about
