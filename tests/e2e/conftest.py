@@ -6,6 +6,7 @@ Debian mirror). With CI=true the same problems fail the run: a green CI must mea
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from collections.abc import Iterator
@@ -45,7 +46,9 @@ def buildah(e2e_cache: Path) -> Iterator[Buildah]:
     start = time.monotonic()
     try:
         installed = ensure_tools()
-        driver = Buildah(e2e_cache / "storage", RUNROOT, choose_driver(e2e_cache))
+        # the run root holds a store's locks and mount counts: one per store, never shared
+        runroot = RUNROOT / hashlib.sha256(str(e2e_cache.resolve()).encode()).hexdigest()[:12]
+        driver = Buildah(e2e_cache / "storage", runroot, choose_driver(e2e_cache))
         based = ensure_base(driver, e2e_cache)
     except SetupError as e:
         _unavailable(str(e))
