@@ -29,7 +29,7 @@ system-deps:
 
 test: $(STAMP) system-deps
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q
 
 e2e: $(STAMP) system-deps
 	$(BIN)/python -m pytest -q -m e2e

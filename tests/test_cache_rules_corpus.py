@@ -166,9 +166,9 @@ def test_hadolint_agrees(fixed: dict[Path, Fixed], tmp_path: Path, pytestconfig:
     if not FILES:
         pytest.skip("shared corpus not found")
     candidates = [p for p in FILES if p in fixed and _MENTIONS.search(fixed[p].text)]
-    befores = _lint([fixed[p].text for p in candidates], tmp_path, pytestconfig.cache)
+    befores = _lint([fixed[p].text for p in candidates], tmp_path, getattr(pytestconfig, "cache", None))
     changed = [p for p in candidates if fixed[p].output != fixed[p].text]
-    afters_changed = dict(zip(changed, _lint([fixed[p].output for p in changed], tmp_path, pytestconfig.cache)))
+    afters_changed = dict(zip(changed, _lint([fixed[p].output for p in changed], tmp_path, getattr(pytestconfig, "cache", None))))
     before_count: Counter[str] = Counter()
     after_count: Counter[str] = Counter()
     new_codes: list[str] = []
