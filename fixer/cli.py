@@ -82,6 +82,9 @@ def dockfix(
     registry_timeout: Annotated[Optional[float], typer.Option(help="DF001: seconds per image lookup.")] = None,
     context: Annotated[Optional[Path], typer.Option(help="DF004: the build context (default: the Dockerfile's folder).")] = None,
     target: Annotated[Optional[str], typer.Option(help="DF005: the stage that is the final image.")] = None,
+    dockerignore: Annotated[
+        bool, typer.Option("--dockerignore", help="Also create a .dockerignore where a build has none (per mode).")
+    ] = False,
 ) -> None:
     """Fix Dockerfiles: pin base images, merge RUNs, clean package caches, reorder COPY, run as non-root."""
     from fixer import report
@@ -143,6 +146,9 @@ def dockfix(
     finally:
         run.close()
 
+    if dockerignore:
+        outcomes.extend(_dockerignores([p for _, p in inputs if p is not None], context, mode, human))
+
     for o in outcomes:
         if o.error and output_format is not Format.github:
             sys.stderr.write(f"dockfix: error: {o.error}\n")
@@ -172,6 +178,35 @@ def _colorize(lines: list[str]) -> list[str]:
     from fixer.diff import colorize
 
     return colorize(lines)
+
+
+def _dockerignores(paths: list[Path], context: Path | None, mode: str, human: bool) -> list[FileOutcome]:
+    """A generated .dockerignore per build context that has none: shown, written or checked like a fix."""
+    import difflib
+
+    from fixer import dockerignore
+
+    groups: dict[Path, list[Path]] = {}
+    for p in paths:
+        groups.setdefault((context or p.parent).resolve(), []).append(p)
+    outcomes = []
+    for ctx_dir, files in groups.items():
+        plan = dockerignore.plan(files[0], ctx_dir, also=files[1:])
+        if plan is None:
+            continue
+        outcome = FileOutcome(str(plan.path), changed=True)
+        if mode == "write":
+            try:
+                dockerignore.write(plan)
+            except OSError as e:
+                outcome.error = f"{plan.path}: cannot write ({e.strerror})"
+        elif mode == "diff" and human:
+            sys.stdout.write("".join(difflib.unified_diff([], plan.text.splitlines(True), "/dev/null", f"b/{plan.path}")))
+        if human:
+            for pattern, source in plan.left_out:
+                sys.stdout.write(f"{plan.path}: left out `{pattern}`: it would hide COPY source `{source}`\n")
+        outcomes.append(outcome)
+    return outcomes
 
 
 def _prefetch(resolver: Any, paths: list[Path]) -> None:

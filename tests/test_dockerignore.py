@@ -123,3 +123,28 @@ def test_sibling_dockerfiles_sharing_the_context(tmp_path: Path) -> None:
     both = plan(tmp_path / "Dockerfile", also=[tmp_path / "Dockerfile.dev"])
     assert alone is not None and both is not None
     assert ".env" in patterns(alone.text) and ".env" not in patterns(both.text)
+
+
+def test_cli_shows_writes_and_checks_the_generated_file(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "Dockerfile").write_text("FROM python:3.12-slim\nCOPY app.py /app/\n")
+    (tmp_path / "requirements.txt").write_text("flask\n")
+    (tmp_path / "app.py").write_text("print(1)\n")
+    base = [sys.executable, "-m", "fixer", "--ignore", "ALL", "--dockerignore"]
+
+    shown = subprocess.run([*base, "Dockerfile"], cwd=tmp_path, capture_output=True, text=True)
+    assert shown.returncode == 0 and "+++ b/" in shown.stdout and "__pycache__" in shown.stdout
+    assert not (tmp_path / ".dockerignore").exists(), "--diff wrote"
+
+    checked = subprocess.run([*base, "--check", "Dockerfile"], cwd=tmp_path, capture_output=True, text=True)
+    assert checked.returncode == 1
+
+    written = subprocess.run([*base, "--write", "Dockerfile"], cwd=tmp_path, capture_output=True, text=True)
+    assert written.returncode == 0, written.stderr
+    text = (tmp_path / ".dockerignore").read_text()
+    assert "__pycache__" in text and "app.py" not in text
+    # once it exists, nothing more to do
+    again = subprocess.run([*base, "--check", "Dockerfile"], cwd=tmp_path, capture_output=True, text=True)
+    assert again.returncode == 0
