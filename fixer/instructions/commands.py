@@ -6,19 +6,14 @@ The lexer of `fixer.shell` delimits the commands (it reads scripts bashlex canno
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from fixer.packages.script import RunScript, run_script
-from fixer.shell.lexer import LexError, tokenize, unquote
+from fixer.packages.commands import token_commands
+from fixer.shell.lexer import LexError
 from fixer.shell.model import Word
 from fixer.syntax import Dockerfile, Instruction
-
-_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\+?=")
-_RESERVED = frozenset({"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!", "{", "}", "in", "time"})
-_REDIRECTS = frozenset({"<", ">", ">>", "<<", "<<-", "<<<", ">&", "<&", "&>", "&>>", "<>", ">|"})
-
 
 @dataclass(frozen=True)
 class Command:
@@ -31,30 +26,7 @@ class Command:
 
 def commands(script: str) -> list[Command]:
     """Every simple command of `script` in order, `$(…)` contents not split out. Raises LexError."""
-    out: list[Command] = []
-    cur: list[Word] = []
-    skip_target = False
-
-    def flush() -> None:
-        ws = list(cur)
-        while ws and (ws[0].raw in _RESERVED or _ASSIGNMENT.match(ws[0].raw)):
-            ws.pop(0)
-        if ws:
-            out.append(Command(tuple(ws)))
-        cur.clear()
-
-    for t in tokenize(script):
-        if t.kind == "word":
-            if skip_target:
-                skip_target = False
-                continue
-            cur.append(Word(t.text, unquote(t.text), t.start, t.end))
-        elif t.kind == "op" and t.text.lstrip("0123456789") in _REDIRECTS:
-            skip_target = True
-        elif t.kind in ("op", "newline"):
-            flush()
-    flush()
-    return out
+    return [Command(c.words) for c in token_commands(script)]
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ _WRAPPERS: dict[str, frozenset[str]] = {
     "stdbuf": frozenset({"-i", "-o", "-e"}),
 }
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\+?=")
-_RESERVED = frozenset({"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!", "{", "}", "in"})
+_RESERVED = frozenset({"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!", "{", "}", "in", "time"})
 _REDIRECTS = frozenset({"<", ">", ">>", "<<", "<<-", "<<<", ">&", "<&", "&>", "&>>", "<>", ">|"})
 _PIP = re.compile(r"^pip[0-9.]*$")
 _PYTHON = re.compile(r"^python[0-9.]*$|^py$")
@@ -186,13 +186,13 @@ def read(script: str) -> Commands:
     if not _MENTIONS_TOOL.search(script):
         return Commands(script, [], [])
     try:
-        cmds = _from_tokens(script)
+        cmds = token_commands(script)
     except LexError as e:
         return Commands(script, [], [], str(e))
     return Commands(script, _calls(cmds), cmds)
 
 
-def _from_tokens(script: str) -> list[Cmd]:
+def token_commands(script: str) -> list[Cmd]:
     """Simple commands as the lexer's separators delimit them (no nesting inside `$(…)` words)."""
     out: list[Cmd] = []
     cur: list[Word] = []
