@@ -7,20 +7,10 @@ from pathlib import Path
 import pytest
 
 from fixer.engine.rules import select_rules
-from tests.fixture_pairs import FIXTURES, check_keep, check_pair, keeps, pairs, read, run
+from tests.fixture_pairs import FIXTURES, pairs, read, run
 from tests.package_scripts import changed_scripts, is_subsequence, run_stubbed, syntax_ok
 
 RULE = "apk-cache-kept"
-
-
-@pytest.mark.parametrize("src,expected", pairs(RULE))
-def test_fixes(src: Path, expected: Path) -> None:
-    check_pair(src, expected, RULE)
-
-
-@pytest.mark.parametrize("src", keeps(RULE))
-def test_keeps(src: Path) -> None:
-    check_keep(src, RULE)
 
 
 def _dropped(call: str) -> bool:

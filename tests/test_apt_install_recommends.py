@@ -7,19 +7,9 @@ from pathlib import Path
 import pytest
 
 from fixer.engine.rules import select_rules
-from tests.fixture_pairs import FIXTURES, check_keep, check_pair, keeps, pairs, read, run
+from tests.fixture_pairs import FIXTURES, read, run
 
 RULE = "apt-install-recommends"
-
-
-@pytest.mark.parametrize("src,expected", pairs(RULE))
-def test_fixes(src: Path, expected: Path) -> None:
-    check_pair(src, expected, RULE)
-
-
-@pytest.mark.parametrize("src", keeps(RULE))
-def test_keeps(src: Path) -> None:
-    check_keep(src, RULE)
 
 
 def test_fix_is_unsafe() -> None:

@@ -13,20 +13,10 @@ import pytest
 from fixer.engine.finding import Applicability
 from fixer.shell.analysis import words
 from fixer.syntax import parse
-from tests.fixture_pairs import case_options, check_keep, check_pair, keeps, pairs, read, run
+from tests.fixture_pairs import case_options, pairs, read, run
 
 RULE = "consecutive-run"
 HADOLINT = Path(sys.executable).with_name("hadolint")
-
-
-@pytest.mark.parametrize("src,expected", pairs(RULE))
-def test_fixes(src: Path, expected: Path) -> None:
-    check_pair(src, expected, RULE)
-
-
-@pytest.mark.parametrize("src", keeps(RULE))
-def test_keeps(src: Path) -> None:
-    check_keep(src, RULE)
 
 
 def _runs(text: str) -> list[str]:

@@ -8,19 +8,9 @@ import pytest
 
 from fixer.engine.rules import select_rules
 from tests.cache_cleanup_cases import check_cleanup_behaviour
-from tests.fixture_pairs import check_keep, check_pair, keeps, pairs
+from tests.fixture_pairs import pairs
 
 RULE = "zypper-cache-kept"
-
-
-@pytest.mark.parametrize("src,expected", pairs(RULE))
-def test_fixes(src: Path, expected: Path) -> None:
-    check_pair(src, expected, RULE)
-
-
-@pytest.mark.parametrize("src", keeps(RULE))
-def test_keeps(src: Path) -> None:
-    check_keep(src, RULE)
 
 
 def test_documented() -> None:
