@@ -20,17 +20,17 @@ from typing import Any
 # scratch space, and the kernel file systems buildah mounts during RUN.
 IGNORED_TREES = (
     "/var/lib/apt/lists", "/var/cache/apt", "/var/cache/apk", "/var/cache/yum", "/var/cache/dnf",
-    "/var/cache/zypp", "/var/cache/debconf", "/var/cache/ldconfig", "/var/log",
+    "/var/cache/zypp", "/var/cache/ldconfig", "/var/log",
     "/root/.cache", "/root/.npm", "/usr/local/share/.cache",
     "/tmp", "/var/tmp", "/run", "/var/run", "/proc", "/sys", "/dev",
     # Replaced by the engine in every running container; buildah leaves an empty stub of each in
     # the first layer whose RUN needed it, so they come and go with the number of RUNs.
     "/etc/hosts", "/etc/hostname", "/etc/resolv.conf",
 )
-# dpkg keeps the previous state next to the current one; what it held depends on how many
-# dpkg runs came before, not on what the image contains.
+# dpkg and debconf keep the previous state next to the current one; what it held depends on
+# how many dpkg runs came before (merged installs run it fewer times), not on what is installed.
 IGNORED_NAMES_SUFFIX = ("-old",)
-IGNORED_DIRS_OF_SUFFIX = ("/var/lib/dpkg",)
+IGNORED_DIRS_OF_SUFFIX = ("/var/lib/dpkg", "/var/cache/debconf")
 # Bytecode embeds the source file's mtime, which is the build's clock: compare all but content.
 NO_CONTENT_SUFFIX = (".pyc",)
 

@@ -74,10 +74,11 @@ def test_no_debian_archive_means_none(tmp_path: Path) -> None:
 
 def test_caches_logs_and_scratch_are_ignored_but_their_neighbours_are_not() -> None:
     for path in ("/var/lib/apt/lists/deb.debian.org_InRelease", "/var/cache/apt/pkgcache.bin", "/tmp/x",
-                 "/root/.cache/pip/http/1", "/var/log/dpkg.log", "/var/lib/dpkg/status-old"):
+                 "/root/.cache/pip/http/1", "/var/log/dpkg.log", "/var/lib/dpkg/status-old",
+                 "/var/cache/debconf/config.dat-old", "/etc/hosts"):
         assert ignored(path), path
     for path in ("/var/lib/apt/extended_states", "/var/lib/dpkg/status", "/tmp-data", "/root/.cachefile",
-                 "/etc/passwd", "/home/app"):
+                 "/etc/passwd", "/home/app", "/var/cache/debconf/config.dat", "/var/lib/dpkg/info/jq.list"):
         assert not ignored(path), path
 
 
