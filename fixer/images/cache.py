@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fixer.cachedir import cache_dir
+
 log = logging.getLogger(__name__)
 
 DEFAULT_TTL = 6 * 3600.0
@@ -23,12 +25,7 @@ _VERSION = 1
 
 
 def default_dir() -> Path:
-    env = os.environ.get("DOCKFIX_CACHE_DIR")
-    if env:
-        return Path(env)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("dockfix", appauthor=False))
+    return cache_dir()
 
 
 @dataclass(frozen=True)
