@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -153,6 +154,9 @@ def _checked(df: Dockerfile, edits: list[Edit]) -> Dockerfile:
     """
     new = parse(apply_edits(df.text, edits))
     ordered = sorted(edits, key=lambda e: (e.start, e.end))
+    # the edits do not overlap, so their ends ascend with their starts: bisect for the few near each instruction
+    ends = [e.end for e in ordered]
+    starts = [e.start for e in ordered]
     by_start = {i.start: i for i in new.instructions}
     shift = 0
     k = 0
@@ -160,7 +164,8 @@ def _checked(df: Dockerfile, edits: list[Edit]) -> Dockerfile:
         while k < len(ordered) and ordered[k].end <= instr.start and not _touches(ordered[k], instr):
             shift += len(ordered[k].text) - (ordered[k].end - ordered[k].start)
             k += 1
-        if any(_touches(e, instr) for e in ordered):
+        near = ordered[bisect.bisect_left(ends, instr.start) : bisect.bisect_right(starts, instr.end)]
+        if any(_touches(e, instr) for e in near):
             continue
         moved = by_start.get(instr.start + shift)
         if moved is None or moved.logical != instr.logical or moved.heredocs_text != instr.heredocs_text:
