@@ -51,7 +51,9 @@ def _parse_cached(script: str) -> Script:
     heredocs = [t.span for t in tokens if t.kind == "heredoc"]
     if not any(t.kind in ("word", "op") for t in tokens):
         return Script(script, CommandList([]), comments, heredocs)
-    import bashlex  # type: ignore[import-untyped]  # heavy: only when a rule needs a shell script parsed
+    from fixer.shell.bashlex_tables import load  # heavy: only when a rule needs a shell script parsed
+
+    bashlex = load()
 
     try:
         trees = bashlex.parse(script)
