@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from fixer.deps.paths import join, normalize
 from fixer.syntax import Dockerfile, Instruction, Stage
 from fixer.syntax.buildkit import node_of
-from fixer.syntax.words import json_array
+from fixer.syntax.buildkit import parse_json
 
 POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash", "ksh", "mksh", "zsh", "busybox"})
 _WINDOWS_BASE = re.compile(r"windows|nanoserver|servercore", re.IGNORECASE)
@@ -85,10 +85,7 @@ def resolve_dir(path: str, state: State) -> str | None:
 
 
 def _shell_is_posix(instr: Instruction) -> bool:
-    try:
-        argv = json_array(instr.args)
-    except ValueError:
-        return False
+    argv = parse_json(instr.args)  # a parsed file holds no array BuildKit rejects
     return argv is not None and bool(argv) and posixpath.basename(argv[0]) in POSIX_SHELLS
 
 

@@ -117,12 +117,9 @@ def run_script(df: Dockerfile, instr: Instruction) -> RunScript | None:
         return None
     refusal, errexit = posix_refusal(df, instr)
     if instr.json:
-        from fixer.syntax.words import json_array
+        from fixer.syntax.buildkit import parse_json
 
-        try:
-            argv = json_array(instr.args) or []
-        except ValueError:
-            argv = []
+        argv = parse_json(instr.args) or []  # the parser already read it as exec form
         if len(argv) >= 3 and _exe(argv[0]) in POSIX_SHELLS and "-c" in argv[1:-1]:
             text = argv[argv.index("-c", 1) + 1]
         else:

@@ -27,7 +27,7 @@ from fixer.shell.parse import ShellParseError
 from fixer.shell.stage_shell import parse_shell_instruction, stage_start_shell
 from fixer.syntax import Dockerfile, Instruction, Stage
 from fixer.syntax.buildkit import node_of
-from fixer.syntax.words import json_array
+from fixer.syntax.buildkit import parse_json
 
 # `$NAME`, `${NAME}`, `${NAME:-word}`, `${NAME-word}`, `${NAME:+word}`, `${NAME+word}`
 _VAR = re.compile(r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-+])(?P<word>[^}]*))?\}|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))")
@@ -184,7 +184,7 @@ class CreatedUser:
 def _run_scripts(instr: Instruction) -> list[str]:
     """The shell text a RUN executes: its command line with here-documents attached, and their bodies."""
     if instr.json:
-        argv = json_array(instr.args) or []
+        argv = parse_json(instr.args) or []
         if len(argv) >= 3 and argv[1] == "-c":
             return [argv[2]]
         return [" ".join(_quote(a) for a in argv)]
@@ -333,7 +333,7 @@ def created_users(lin: Lineage, df: Dockerfile, args: dict[str, str]) -> list[Cr
 
 
 def _program(instr: Instruction) -> str | None:
-    argv = json_array(instr.args) if instr.json else instr.args.split()
+    argv = parse_json(instr.args) if instr.json else instr.args.split()
     while argv and argv[0] in ("exec", "sudo"):
         argv = argv[1:]
     return posixpath.basename(argv[0]) if argv else None
@@ -468,7 +468,7 @@ def _ports(instr: Instruction) -> Iterator[int]:
 
 
 def _dest(instr: Instruction) -> str | None:
-    argv = json_array(instr.args) if instr.json else instr.args.split()
+    argv = parse_json(instr.args) if instr.json else instr.args.split()
     return argv[-1] if argv and len(argv) >= 2 else None
 
 

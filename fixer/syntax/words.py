@@ -325,17 +325,3 @@ def heredoc_markers(line: str) -> list[HeredocMarker]:
             )
         )
     return found
-
-
-class NotStringArray(ValueError):
-    pass
-
-
-def json_array(args: str) -> list[str] | None:
-    """The exec-form array, or None for shell form. Raises NotStringArray for `["a", 1]` (BuildKit errors)."""
-    from fixer.syntax.buildkit import NOT_STRING_ARRAY, NotStringArrayError, parse_json
-
-    try:
-        return parse_json(args)
-    except NotStringArrayError:
-        raise NotStringArray(NOT_STRING_ARRAY) from None
