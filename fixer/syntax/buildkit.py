@@ -305,6 +305,10 @@ def split_command(line: str) -> tuple[str, list[str], str]:
 
 def _node(line: str, escape: str, trailing: bool) -> Node:
     cmd, flags, rest = split_command(line)
+    return _node_of(cmd, flags, rest, escape, trailing)
+
+
+def _node_of(cmd: str, flags: list[str], rest: str, escape: str, trailing: bool) -> Node:
     kind = go_lower(cmd)
     if kind in _JSON_OR_SHELL:
         args = _maybe_json(rest, trailing)
@@ -338,6 +342,16 @@ def parse_node(logical: str, escape: str = "\\", *, line: int = 0, json_trailing
     """
     try:
         return _node(logical, escape, json_trailing_data)
+    except NotStringArrayError:
+        raise ParseError(line, NOT_STRING_ARRAY) from None
+    except _ArgError as e:
+        raise ParseError(line, str(e)) from None
+
+
+def parse_parts(cmd: str, flags: list[str], rest: str, escape: str = "\\", *, line: int = 0) -> Node:
+    """`parse_node` for a line the caller has already split as `split_command` does (the parser has)."""
+    try:
+        return _node_of(cmd, flags, rest, escape, False)
     except NotStringArrayError:
         raise ParseError(line, NOT_STRING_ARRAY) from None
     except _ArgError as e:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 import re
 
-from fixer.syntax.buildkit import parse_node
+from fixer.syntax.buildkit import go_trim_space, parse_parts
 from fixer.syntax.errors import ParseError
 from fixer.syntax.tree import Dockerfile, Flag, Heredoc, Instruction, Line, Stage, Trivia
 from fixer.syntax.words import (
@@ -96,7 +96,7 @@ def _split_instruction(
 ) -> tuple[str, int, list[tuple[int, int, str]], int, str]:
     """keyword, keyword index, flags (start, end, value), args index, args — BuildKit's splitCommand."""
     lead = len(logical) - len(lstrip_space(logical))
-    stripped = logical.strip()
+    stripped = go_trim_space(logical)
     parts = _KEYWORD_SEP.split(stripped, maxsplit=1)
     keyword = parts[0]
     kw_index = base + lead
@@ -108,7 +108,7 @@ def _split_instruction(
     flags = [(base + rest_index + w.start, base + rest_index + w.end, w.value) for w in words]
     args = rest[args_rel:]
     args_index = base + rest_index + args_rel + (len(args) - len(lstrip_space(args)))
-    return keyword, kw_index, flags, args_index, args.strip()
+    return keyword, kw_index, flags, args_index, go_trim_space(args)
 
 
 class _Builder:
@@ -190,7 +190,7 @@ class _Builder:
         cmd = keyword.upper()
         # BuildKit's argument readers decide exec form and reject what it rejects (ENV without a value,
         # ["a", 1] …)
-        node = parse_node(logical[base:], self.escape, line=number)
+        node = parse_parts(keyword, [value for _, _, value in raw_flags], args, self.escape, line=number)
         is_json = node.json
         instr = Instruction(
             index=index,
