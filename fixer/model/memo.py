@@ -23,7 +23,7 @@ def per_file(fn: Callable[Concatenate[Dockerfile, P], T]) -> Callable[Concatenat
     """Cache `fn(df, *args)` on `df`; the other arguments must be hashable (stages and instructions
     hash by identity)."""
 
-    def cached(df: Dockerfile, *args: P.args, **kwargs: P.kwargs) -> T:
+    def cached(df: Dockerfile, /, *args: P.args, **kwargs: P.kwargs) -> T:
         memo: dict[Any, Any] = df.__dict__.setdefault(_SLOT, {})
         key = (fn, args, tuple(sorted(kwargs.items())))
         try:
