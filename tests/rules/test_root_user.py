@@ -1,0 +1,186 @@
+"""DF005 root-user: fixture pairs through the real pipeline, and the findings it reports without fixing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fixer.data.base_families import (
+    ALPINE,
+    DEBIAN,
+    DISTROLESS,
+    RHEL,
+    RHEL_MINIMAL,
+    SCRATCH,
+    UNKNOWN,
+    WINDOWS,
+    family_of,
+    split_reference,
+    verdict_of,
+)
+from fixer.engine.finding import Finding
+from tests.support.fixture_pairs import FIXTURES, check_keep, check_pair, keeps, pairs, read, run
+
+RULE = "root-user"
+
+
+@pytest.mark.parametrize("src,expected", pairs(RULE))
+def test_fixes(src: Path, expected: Path) -> None:
+    check_pair(src, expected, RULE, unsafe=True)
+
+
+@pytest.mark.parametrize("src,expected", pairs(RULE))
+def test_fix_is_unsafe(src: Path, expected: Path) -> None:
+    # without unsafe fixes allowed, the pipeline leaves the file alone but still reports it
+    result = run(read(src), RULE)
+    assert result.output == read(src)
+    main = [f for f in result.findings if f.fix is not None]
+    assert len(main) == 1 and main[0].applicability == "unsafe"
+
+
+@pytest.mark.parametrize("src", keeps(RULE))
+def test_keeps(src: Path) -> None:
+    check_keep(src, RULE, unsafe=True)
+
+
+def findings(text: str, **kw: object) -> list[Finding]:
+    return run(text, RULE, unsafe=True, **kw).findings  # type: ignore[arg-type]
+
+
+def messages(text: str) -> list[str]:
+    return [f.message for f in findings(text)]
+
+
+@pytest.mark.parametrize(
+    "name,reason",
+    [
+        ("drops-postgres", "re-executes itself as an unprivileged user"),
+        ("drops-nginx", "nginx's master process"),
+        ("drops-redis", "user redis"),
+        ("drops-gosu", "installs gosu"),
+        ("drops-cmd-nginx", "nginx's master process"),
+        ("windows-servercore", "ContainerAdministrator"),
+        ("windows-by-content", "ContainerAdministrator"),
+        ("variable-user", "`USER ${RUN_AS}`, set at build time"),
+        ("variable-created-user", "named at build time"),
+    ],
+)
+def test_left_alone_says_why(name: str, reason: str) -> None:
+    found = findings(read(FIXTURES / RULE / f"{name}.keep.Dockerfile"))
+    assert len(found) == 1
+    assert found[0].fix is None and reason in found[0].message
+    assert found[0].hadolint == ("DL3002",)
+
+
+@pytest.mark.parametrize(
+    "name", ["already-non-root", "bitnami", "distroless-nonroot", "nginx-unprivileged", "windows-nanoserver"]
+)
+def test_non_root_images_report_nothing(name: str) -> None:
+    assert findings(read(FIXTURES / RULE / f"{name}.keep.Dockerfile")) == []
+
+
+def test_low_port_warning() -> None:
+    text = "FROM alpine:3.20\nRUN apk add --no-cache caddy\nEXPOSE 80/tcp 443 8080\nCMD [\"caddy\"]\n"
+    warned = [m for m in messages(text) if m.startswith("EXPOSE")]
+    assert len(warned) == 1 and warned[0].startswith("EXPOSE 80, 443:")
+    assert not any(m.startswith("EXPOSE") for m in messages(text.replace("80/tcp 443 ", "")))
+
+
+def test_low_port_warning_also_for_images_already_non_root() -> None:
+    text = "FROM python:3.12-slim\nRUN useradd -m app\nUSER app\nEXPOSE 443\n"
+    assert [m[:10] for m in messages(text)] == ["EXPOSE 443"]
+
+
+def test_workdir_and_copy_without_chown_are_warned() -> None:
+    text = (
+        "FROM python:3.12-slim\nWORKDIR /srv/app\nCOPY requirements.txt .\n"
+        "RUN pip install --no-cache-dir -r requirements.txt\nCOPY . .\nCOPY --chown=app:app data/ data/\n"
+        "COPY tools/ /usr/local/bin/\nCMD [\"python\", \"main.py\"]\n"
+    )
+    found = findings(text)
+    warned = {f.line: f.message for f in found if f.fix is None}
+    # lines of the fixed text (two lines inserted after the RUN): WORKDIR, `COPY requirements.txt .`, `COPY . .`
+    assert sorted(warned) == [2, 3, 7]
+    assert warned[2].startswith("WORKDIR /srv/app is created as root")
+    assert "COPY into /srv/app without --chown" in warned[7]
+
+
+def test_no_workdir_warning_when_a_run_chowns_it() -> None:
+    text = "FROM alpine:3.20\nWORKDIR /data\nCOPY . .\nRUN chown -R nobody /data\nCMD [\"x\"]\n"
+    assert [f for f in findings(text) if f.fix is None] == []
+
+
+def test_target_picks_the_stage() -> None:
+    text = "FROM alpine:3.20 AS runtime\nRUN apk add --no-cache curl\n\nFROM runtime AS debug\nRUN apk add --no-cache strace\n"
+    out = run(text, RULE, unsafe=True, target="runtime").output
+    assert out == (
+        "FROM alpine:3.20 AS runtime\nRUN apk add --no-cache curl\n"
+        "RUN addgroup -S -g 10001 app && adduser -S -D -u 10001 -G app app\nUSER 10001:10001\n\n"
+        "FROM runtime AS debug\nRUN apk add --no-cache strace\n"
+    )
+    assert run(out, RULE, unsafe=True, target="runtime").output == out
+    assert run(text, RULE, unsafe=True, target="missing").output == text
+
+
+def test_options_choose_uid_gid_and_name() -> None:
+    text = "FROM debian:bookworm-slim\nRUN true\n"
+    out = run(text, RULE, unsafe=True, options={"DF005": {"uid": 2345, "gid": 2346, "name": "svc"}}).output
+    assert out.splitlines()[2:] == [
+        "RUN groupadd --system --gid 2346 svc && useradd --system --uid 2345 --gid svc --no-log-init --create-home svc",
+        "USER 2345:2346",
+    ]
+
+
+def test_fix_is_reported_at_the_root_user_instruction() -> None:
+    found = findings("FROM alpine:3.20\nUSER root\nRUN apk add --no-cache curl\n")
+    main = [f for f in found if f.fix is not None]
+    assert [(f.line, f.fixed) for f in main] == [(2, True)]
+
+
+@pytest.mark.parametrize(
+    "ref,family",
+    [
+        ("python:3.12-slim", DEBIAN),
+        ("docker.io/library/python:3.12", DEBIAN),
+        ("node:20-alpine3.19", ALPINE),
+        ("golang:1.22-alpine@sha256:" + "a" * 64, ALPINE),
+        ("eclipse-temurin:21-jre-jammy", DEBIAN),
+        ("ubuntu", DEBIAN),
+        ("debian:${RELEASE}", DEBIAN),  # every debian tag is Debian
+        ("python:${TAG}", UNKNOWN),  # the tag could name an alpine variant
+        ("registry.access.redhat.com/ubi9/ubi-minimal:9.4", RHEL_MINIMAL),
+        ("ubi9/s2i-base:1", RHEL),
+        ("quay.io/centos/centos:stream9-minimal", RHEL_MINIMAL),
+        ("quay.io/centos/centos:stream9", RHEL),
+        ("oraclelinux:9-slim", RHEL_MINIMAL),
+        ("oraclelinux:9", RHEL),
+        ("amazonlinux:2023", RHEL_MINIMAL),
+        ("gcr.io/distroless/static-debian12", DISTROLESS),
+        ("scratch", SCRATCH),
+        ("mcr.microsoft.com/windows/servercore:ltsc2022", WINDOWS),
+        ("golang:1.9-nanoserver", WINDOWS),
+        ("openjdk:8-windowsservercore", WINDOWS),
+        ("localhost:5000/app", UNKNOWN),
+        ("example.com/team/tool:1-bookworm", DEBIAN),
+    ],
+)
+def test_family_table(ref: str, family: object) -> None:
+    assert family_of(split_reference(ref)) is family
+
+
+def test_reference_split_keeps_ports_and_drops_digests() -> None:
+    img = split_reference("registry:5000/ns/img@sha256:" + "b" * 64)
+    assert (img.repository, img.tag) == ("registry:5000/ns/img", "latest")
+    assert split_reference("index.docker.io/library/nginx:1.27").repository == "nginx"
+
+
+def test_verdicts() -> None:
+    assert verdict_of(split_reference("bitnami/redis:7")).kind == "non-root"  # type: ignore[union-attr]
+    assert verdict_of(split_reference("gcr.io/distroless/base:nonroot")).user == "65532:65532"  # type: ignore[union-attr]
+    assert verdict_of(split_reference("gcr.io/distroless/base:latest")) is None
+    assert verdict_of(split_reference("nginx:alpine")).kind == "drops-privileges"  # type: ignore[union-attr]
+    assert verdict_of(split_reference("elasticsearch:5")).kind == "drops-privileges"  # type: ignore[union-attr]
+    assert verdict_of(split_reference("elasticsearch:8.14.1")).kind == "non-root"  # type: ignore[union-attr]
+    assert verdict_of(split_reference("bitnami/nginx")).kind == "non-root"  # type: ignore[union-attr]
+    assert verdict_of(split_reference("someone/nginx")) is None  # only Docker Hub's official image
