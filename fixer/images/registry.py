@@ -19,6 +19,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -348,6 +349,38 @@ class RegistryClient:
             nxt = resp.links.get("next", {}).get("url")
             url = _same_origin(urljoin(url, nxt), endpoint) if nxt else None
         return tags
+
+
+    def manifest(self, endpoint: Endpoint, repository: str, reference: str, deadline: float) -> tuple[str, dict[str, Any]]:
+        """GET a manifest or index: (media type, document). DF005 reads the image config through it."""
+        url = f"{endpoint.base_url}/v2/{repository}/manifests/{reference}"
+        what = f"{repository}:{reference}" if ":" not in reference else f"{repository}@{reference}"
+        resp = self._send("GET", endpoint, repository, url, deadline, {"Accept": ACCEPT})
+        if resp.status_code != 200:
+            raise self._error(resp, endpoint, what)
+        if reference.startswith("sha256:") and "sha256:" + hashlib.sha256(resp.content).hexdigest() != reference:
+            raise ResolveError(f"manifest {what} from {endpoint.host} does not match its digest")
+        try:
+            doc = json.loads(resp.content)
+        except ValueError:
+            raise ResolveError(f"malformed manifest for {what} from {endpoint.host}: not JSON") from None
+        if not isinstance(doc, dict) or doc.get("schemaVersion") != 2:
+            raise ResolveError(f"malformed manifest for {what} from {endpoint.host}: not a schema 2 manifest")
+        media = doc.get("mediaType") or resp.headers.get("content-type", "").split(";")[0].strip()
+        return str(media), doc
+
+    def blob(self, endpoint: Endpoint, repository: str, digest: str, deadline: float, limit: int = 4 << 20) -> bytes:
+        """A blob (an image config), checked against its sha256 digest; at most `limit` bytes."""
+        if not re.fullmatch(r"sha256:[0-9a-f]{64}", digest):
+            raise ResolveError(f"unsupported blob digest {digest[:24]!r} for {repository} on {endpoint.host}")
+        url = f"{endpoint.base_url}/v2/{repository}/blobs/{digest}"
+        resp = self._send("GET", endpoint, repository, url, deadline, {})
+        if resp.status_code != 200:
+            raise self._error(resp, endpoint, f"blob {digest[:19]} of {repository}")
+        body = resp.content
+        if len(body) > limit or "sha256:" + hashlib.sha256(body).hexdigest() != digest:
+            raise ResolveError(f"blob {digest[:19]} of {repository} from {endpoint.host} does not match its digest")
+        return body
 
 
 def _same_origin(url: str, endpoint: Endpoint) -> str:

@@ -25,7 +25,8 @@ from fixer.images.tags import candidates
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
 
-    from fixer.images.registry import RegistryClient
+    from fixer.images.config_user import ImageUser
+    from fixer.images.registry import Endpoint, RegistryClient
 
 PinMode = Literal["tag", "digest"]
 
@@ -77,6 +78,7 @@ class Resolver:
         self._credentials = CredentialStore(self.options.docker_config)
         self._cache = Cache(self.options.cache_dir, self.options.cache_ttl)
         self._futures: dict[str, Future[Resolution]] = {}
+        self._users: dict[str, ImageUser] = {}  # DF005's config.User lookups of this run
         self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
         self.lookups: Counter[str] = Counter()  # network / cache / offline-miss, for reports and tests
@@ -191,17 +193,54 @@ class Resolver:
                 )
             return self._client
 
-    def _ask_registry(self, ref: Reference) -> Entry:
+    def _endpoint(self, ref: Reference) -> Endpoint:
         from fixer.images.registry import endpoint_for
 
         opts = self.options
-        client = self._client_or_new()
-        deadline = time.monotonic() + opts.timeout
         insecure = frozenset(h.lower() for h in opts.insecure_registries)
         mirror = opts.mirrors.get(ref.registry)
         # a mirror gets its own credentials, never the ones stored for the registry it stands in for
         credential_host = None if mirror else ref.registry
-        endpoint = endpoint_for(ref.endpoint_host, insecure=insecure, mirror=mirror, credential_host=credential_host)
+        return endpoint_for(ref.endpoint_host, insecure=insecure, mirror=mirror, credential_host=credential_host)
+
+    def image_user(self, ref: Reference, platform: str = "linux/amd64") -> ImageUser:
+        """`config.User` of `ref`'s image for `platform` (DF005): same cache, credentials and offline mode."""
+        from fixer.images.config_user import ImageUser, cache_key, fetch_user
+
+        key = cache_key(ref, platform)
+        with self._lock:
+            known = self._users.get(key)
+        if known is not None:
+            return known
+        opts = self.options
+        found: ImageUser | None = None
+        if not opts.no_cache:
+            entry, expired = self._cache.lookup(key)
+            if entry is not None and not expired and entry.tag is not None:
+                self._count("cache")
+                found = ImageUser(ref, entry.tag, cached=True)
+        if found is None and opts.offline:
+            self._count("offline-miss")
+            found = ImageUser(ref, None, reason="offline and not in the cache")
+        if found is None:
+            self._count("network")
+            try:
+                entry = fetch_user(self._client_or_new(), self._endpoint(ref), ref, platform, time.monotonic() + opts.timeout)
+            except ResolveError as err:
+                found = ImageUser(ref, None, reason=self._redact(str(err)))
+            else:
+                self._cache.put(key, entry)
+                self._cache.flush()
+                found = ImageUser(ref, entry.tag)
+        with self._lock:
+            self._users[key] = found
+        return found
+
+    def _ask_registry(self, ref: Reference) -> Entry:
+        opts = self.options
+        client = self._client_or_new()
+        deadline = time.monotonic() + opts.timeout
+        endpoint = self._endpoint(ref)
         tag = ref.effective_tag
         digest = client.manifest_digest(endpoint, ref.repository, tag, deadline)
         if digest is None:
