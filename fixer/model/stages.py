@@ -58,9 +58,9 @@ def descendants(df: Dockerfile, stage: Stage) -> tuple[Stage, ...]:
 
 def owner(df: Dockerfile, instr: Instruction) -> Instruction:
     """An ONBUILD trigger's ONBUILD instruction (the one its stage lists); `instr` itself otherwise."""
-    if instr.stage is None and 0 <= instr.index < len(df.instructions):
+    if 0 <= instr.index < len(df.instructions):
         own = df.instructions[instr.index]
-        if own.sub is instr:
+        if own.sub is instr:  # a trigger shares its ONBUILD's index
             return own
     return instr
 

@@ -142,11 +142,14 @@ _OUTSIDE = State()
 
 
 def state_before(df: Dockerfile, instr: Instruction) -> State:
-    """The state `instr` runs in; an ONBUILD trigger is read at its ONBUILD. Before the first FROM
-    (global ARGs) there is no image: the default state."""
+    """The state `instr` runs in. An ONBUILD trigger runs in a build FROM this stage, right after its
+    FROM: in the state the stage ends with. Before the first FROM (global ARGs) there is no image: the
+    default state."""
     own = owner(df, instr)
     if own.stage is None:
         return _OUTSIDE
+    if own is not instr:
+        return _walks(df)[own.stage].end
     return _walks(df)[own.stage].before[position(own.stage, own)]
 
 
@@ -155,6 +158,8 @@ def state_after(df: Dockerfile, instr: Instruction) -> State:
     if own.stage is None:
         return _OUTSIDE
     walk = _walks(df)[own.stage]
+    if own is not instr:
+        return step(df, walk.end, instr)
     pos = position(own.stage, own)
     return walk.before[pos + 1] if pos + 1 < len(walk.before) else walk.end
 
