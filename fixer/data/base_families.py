@@ -144,6 +144,13 @@ VERDICT_ROWS: tuple[tuple[str, str, Verdict], ...] = (
     ("gcr.io/distroless/*", "*nonroot*", Verdict(NON_ROOT, "distroless :nonroot runs as uid 65532", "65532:65532")),
     ("jenkins/jenkins", "*", Verdict(NON_ROOT, "jenkins/jenkins runs as uid 1000", "1000")),
     ("sonarqube", "*", Verdict(NON_ROOT, "sonarqube runs as uid 1000", "1000")),
+    ("jupyter/*", "*", Verdict(NON_ROOT, "Jupyter Docker Stacks run as user jovyan (uid 1000)", "1000")),
+    ("quay.io/jupyter/*", "*", Verdict(NON_ROOT, "Jupyter Docker Stacks run as user jovyan (uid 1000)", "1000")),
+    ("selenium/*", "*", Verdict(NON_ROOT, "Selenium images run as user seluser (uid 1200)", "1200")),
+    ("quay.io/keycloak/keycloak", "*", Verdict(NON_ROOT, "keycloak runs as uid 1000", "1000")),
+    ("grafana/grafana*", "*", Verdict(NON_ROOT, "grafana runs as uid 472", "472")),
+    ("prom/*", "*", Verdict(NON_ROOT, "Prometheus images run as nobody (uid 65534)", "65534")),
+    ("nodered/node-red", "*", Verdict(NON_ROOT, "node-red runs as uid 1000", "1000")),
     ("memcached", "*", Verdict(NON_ROOT, "memcached runs as user memcache (11211)", "11211")),
     # Docker Hub's elasticsearch 5 and older stepped down with gosu; 6 and later run as uid 1000
     ("elasticsearch", "[1-5]", _drops(_DB_ENTRYPOINT)),
@@ -185,6 +192,44 @@ ROOT_SERVERS: dict[str, str] = {
 
 # Helpers a Dockerfile installs so that its own entrypoint can step down from root at run time
 PRIVILEGE_DROPPERS = ("gosu", "su-exec", "setpriv", "runuser", "s6-setuidgid", "chpst")
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """Who a well-known image runs as when nothing says otherwise, and the non-root user it ships."""
+
+    user: str = ""  # config.User: "" is root
+    conventional: str | None = None  # the USER value apps on this image are meant to use
+    conventional_why: str = ""
+
+
+_ROOT = Defaults()
+
+# Images known to run as root, with the non-root user they ship for apps where they have one. Only
+# repositories, never tag words: `example.com/team/tool:1-bookworm` may run as anyone. Images known to
+# run as a non-root user are in VERDICT_ROWS.
+DEFAULT_ROWS: tuple[tuple[str, str, Defaults], ...] = (
+    ("node", "*", Defaults("", "node", "node images ship user node (uid 1000)")),
+    # .NET 8 and later ship user app (uid 1654, `$APP_UID`)
+    ("mcr.microsoft.com/dotnet/*", "[89].*", Defaults("", "app", ".NET 8+ images ship user app (uid 1654)")),
+    ("mcr.microsoft.com/dotnet/*", "1[0-9].*", Defaults("", "app", ".NET 8+ images ship user app (uid 1654)")),
+    ("gcr.io/distroless/*", "*", Defaults("", "65532:65532", "distroless ships user nonroot as 65532")),
+    *(
+        (repo, "*", _ROOT)
+        for repo in (
+            "scratch", "busybox", "alpine", "debian", "ubuntu", "fedora", "centos", "rockylinux", "almalinux",
+            "oraclelinux", "amazonlinux", "archlinux", "opensuse/*", "photon", "clearlinux",
+            "registry.access.redhat.com/ubi[0-9]", "registry.access.redhat.com/ubi[0-9]/ubi*",
+            "redhat/ubi[0-9]*", "quay.io/centos/centos", "registry.fedoraproject.org/fedora*",
+            "python", "golang", "ruby", "php", "openjdk", "eclipse-temurin", "amazoncorretto", "sapmachine",
+            "buildpack-deps", "perl", "rust", "haskell", "gcc", "julia", "elixir", "erlang", "maven", "gradle",
+            "clojure", "pypy", "jruby", "tomcat", "ibmjava", "swift", "r-base", "mono", "dart", "groovy",
+            "mcr.microsoft.com/dotnet/*", "mcr.microsoft.com/devcontainers/*", "mcr.microsoft.com/vscode/devcontainers/*",
+            "docker", "nginx", "httpd", "postgres", "mysql", "mariadb", "mongo", "redis", "rabbitmq", "wordpress",
+            "drupal", "percona", "cassandra", "couchdb", "haproxy", "traefik", "caddy",
+        )
+    ),  # fmt: skip
+)
 
 
 @dataclass(frozen=True)
@@ -238,3 +283,9 @@ def family_of(image: Image) -> Family:
 def verdict_of(image: Image) -> Verdict | None:
     found = _lookup(image, VERDICT_ROWS)
     return found if isinstance(found, Verdict) else None
+
+
+def defaults_of(image: Image) -> Defaults | None:
+    """Who a well-known image runs as; None when dockfix's table does not know the image."""
+    found = _lookup(image, DEFAULT_ROWS)
+    return found if isinstance(found, Defaults) else None

@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from fixer.engine.rules import RuleContext, select_rules
-from fixer.rules.root_user import Assessment, assess
+from fixer.engine.rules import FileContext, select_rules
+from fixer.nonroot.assess import Assessment, assess
 from fixer.syntax import Dockerfile, ParseError, parse
 from tests.support.corpus import SHARED, available, is_dockerfile, label, params, read
 from tests.support.fixture_pairs import run
@@ -47,9 +47,7 @@ class Outcome:
 
 
 def _assess(df: Dockerfile) -> Assessment | None:
-    ctx = RuleContext()
-    ctx.rule = select_rules([RULE])[0]
-    return assess(df, ctx)
+    return assess(df, FileContext().for_rule(select_rules([RULE])[0]))
 
 
 def outcome(path: Path) -> Outcome:

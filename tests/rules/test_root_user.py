@@ -92,23 +92,50 @@ def test_low_port_warning_also_for_images_already_non_root() -> None:
     assert [m[:10] for m in messages(text)] == ["EXPOSE 443"]
 
 
-def test_workdir_and_copy_without_chown_are_warned() -> None:
-    text = (
-        "FROM python:3.12-slim\nWORKDIR /srv/app\nCOPY requirements.txt .\n"
-        "RUN pip install --no-cache-dir -r requirements.txt\nCOPY . .\nCOPY --chown=app:app data/ data/\n"
-        "COPY tools/ /usr/local/bin/\nCMD [\"python\", \"main.py\"]\n"
-    )
-    found = findings(text)
-    warned = {f.line: f.message for f in found if f.fix is None}
-    # lines of the fixed text (two lines inserted after the RUN): WORKDIR, `COPY requirements.txt .`, `COPY . .`
-    assert sorted(warned) == [2, 3, 7]
-    assert warned[2].startswith("WORKDIR /srv/app is created as root")
-    assert "COPY into /srv/app without --chown" in warned[7]
+_APP = (
+    "FROM python:3.12-slim\nWORKDIR /srv/app\nCOPY requirements.txt .\n"
+    "RUN pip install --no-cache-dir -r requirements.txt\nCOPY . .\nCOPY --chown=app:app data/ data/\n"
+    "COPY tools/ /usr/local/bin/\n{extra}CMD {cmd}\n"
+)
 
 
-def test_no_workdir_warning_when_a_run_chowns_it() -> None:
-    text = "FROM alpine:3.20\nWORKDIR /data\nCOPY . .\nRUN chown -R nobody /data\nCMD [\"x\"]\n"
-    assert [f for f in findings(text) if f.fix is None] == []
+def advisories(text: str) -> dict[int, str]:
+    return {f.line: f.message for f in findings(text) if f.fix is None}
+
+
+def test_no_workdir_or_copy_advisory_when_nothing_shows_the_app_writes() -> None:
+    # code and binaries must not be writable by the runtime user: root-owned is right for them
+    assert advisories(_APP.format(extra="", cmd='["python", "main.py"]')) == {}
+
+
+@pytest.mark.parametrize(
+    "extra,cmd,why",
+    [
+        ("VOLUME /srv/app\n", '["python", "main.py"]', "VOLUME /srv/app"),
+        ("RUN chmod 700 /srv/app\n", '["python", "main.py"]', "a RUN runs `chmod 700`"),
+        ("RUN chown -R www-data /srv/app\n", '["python", "main.py"]', "a RUN runs `chown www-data`"),
+        ("", '["python", "main.py", "--log-file=app.log"]', "its CMD writes /srv/app/app.log"),
+        ("", "python main.py > /srv/app/out.txt", "its CMD writes /srv/app/out.txt"),
+    ],
+)
+def test_workdir_and_copy_advisories_where_the_file_shows_the_app_writes(extra: str, cmd: str, why: str) -> None:
+    warned = advisories(_APP.format(extra=extra, cmd=cmd))
+    # WORKDIR, `COPY requirements.txt .`, `COPY . .`: not the --chown copy, not the copy to /usr/local/bin
+    assert sorted(warned) == [2, 3, 5]
+    assert warned[2].startswith("WORKDIR /srv/app is created as root, but the app writes there") and why in warned[2]
+    assert warned[5].startswith("COPY into /srv/app without --chown") and why in warned[5]
+
+
+def test_no_advisory_for_a_path_made_writable_or_chowned_to_the_new_user() -> None:
+    for extra in ("RUN chmod 777 /srv/app\n", "RUN chmod o+w /srv/app\n"):
+        assert advisories(_APP.format(extra=extra, cmd='["python", "main.py"]')) == {}
+    text = "FROM alpine:3.20\nRUN adduser -D app\nWORKDIR /data\nRUN chown -R app /data\nCOPY . .\nCMD [\"x\"]\n"
+    assert advisories(text) == {}
+
+
+def test_stdout_is_not_a_written_path() -> None:
+    cmd = '["gunicorn", "app:app", "--log-file", "-", "--access-logfile", "-"]'
+    assert advisories(_APP.format(extra="", cmd=cmd)) == {}
 
 
 def test_target_picks_the_stage() -> None:

@@ -1,0 +1,180 @@
+"""Findings without fixes about what a non-root user cannot do in the final image.
+
+A directory created by WORKDIR, or files copied without `--chown`, stay owned by root. That matters only
+where the app writes, and most of what a Dockerfile copies (binaries, code) must not be writable by the
+runtime user. So those two advisories are reported only where the file shows the app writes: a VOLUME,
+a chown or chmod of the path, or a path the CMD/ENTRYPOINT writes to.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from fixer.nonroot.run_commands import Unread, run_commands
+from fixer.nonroot.lineage import Lineage
+from fixer.shell.lexer import LexError, tokenize, unquote
+from fixer.syntax import Dockerfile, Instruction
+from fixer.syntax.buildkit import parse_json
+
+if TYPE_CHECKING:
+    from fixer.engine.finding import Finding
+    from fixer.engine.rules import RuleContext
+
+# options whose value is a file or folder a program writes (`--log-file=/var/log/app.log`, `--pidfile x`)
+_WRITES_OPTION = re.compile(
+    r"--?[\w-]*(?:log-?file|log-?dir|pid-?file|data-?dir|db-?path|output|out-?dir|upload[\w-]*|cache-?dir|tmp-?dir|state-?dir)",
+    re.I,
+)
+_WORLD_WRITABLE = re.compile(r"^(?:[0-7]?[0-7][0-7][2367]|.*[ao]\+[rx]*w.*|\+[rx]*w.*)$")
+
+
+@dataclass(frozen=True)
+class Written:
+    path: str  # a folder the app writes into (normalised, absolute)
+    why: str  # what in the file shows it
+
+
+def _ports(instr: Instruction) -> Iterator[int]:
+    for word in instr.args.split():
+        spec = word.split("/", 1)[0]
+        first = spec.split("-", 1)[0]
+        if first.isdigit():
+            yield int(first)
+
+
+def _argv(instr: Instruction) -> list[str]:
+    if instr.json:
+        return parse_json(instr.args) or []
+    try:
+        return [unquote(t.text) if t.kind == "word" else t.text for t in tokenize(instr.args)]
+    except LexError:
+        return instr.args.split()
+
+
+def _join(cwd: str, path: str) -> str | None:
+    if not path or "$" in path or path == "-" or "://" in path:
+        return None
+    return posixpath.normpath(posixpath.join(cwd, path))
+
+
+def _under(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def _owner_is(owner: str, user: str | None) -> bool:
+    if user is None:
+        return False
+    return owner.split(":", 1)[0].split(".", 1)[0] == user.split(":", 1)[0]
+
+
+def written_paths(df: Dockerfile, lin: Lineage, user: str | None) -> list[Written]:
+    """Folders the file shows the app writes into, that `user` may not own."""
+    out: list[Written] = []
+    cwd = "/"
+    last_run: dict[str, tuple[Instruction, str]] = {}
+    for instr in lin.instructions():
+        if instr.cmd == "FROM":
+            cwd = "/" if instr.stage is lin.stages[0] else cwd
+        elif instr.cmd == "WORKDIR":
+            cwd = _join(cwd, instr.args.strip().strip("'\"")) or cwd
+        elif instr.cmd == "VOLUME":
+            for p in _argv(instr):
+                path = _join(cwd, p)
+                if path is not None:
+                    out.append(Written(path, f"VOLUME {path}"))
+        elif instr.cmd == "RUN" and re.search(r"\bch(?:own|mod)\b", instr.logical + "".join(h.content for h in instr.heredocs)):
+            try:
+                commands = run_commands(df, instr)
+            except Unread:
+                continue
+            for words, _ in commands:
+                if not words or posixpath.basename(words[0]) not in ("chown", "chmod"):
+                    continue
+                operands = [w for w in words[1:] if not w.startswith("-")]
+                if len(operands) < 2:
+                    continue
+                first, paths = operands[0], operands[1:]
+                if words[0].endswith("chown") and _owner_is(first, user):
+                    continue
+                if words[0].endswith("chmod") and _WORLD_WRITABLE.match(first):
+                    continue
+                for p in paths:
+                    path = _join(cwd, p)
+                    if path is not None and path != "/":
+                        out.append(Written(path, f"a RUN runs `{posixpath.basename(words[0])} {first}` on it"))
+        elif instr.cmd in ("CMD", "ENTRYPOINT"):
+            last_run[instr.cmd] = (instr, cwd)
+    for instr, at in last_run.values():
+        argv = _argv(instr)
+        for i, word in enumerate(argv):
+            target: str | None = None
+            if word in (">", ">>", "1>", "2>", "&>") and i + 1 < len(argv):
+                target = argv[i + 1]
+            elif _WRITES_OPTION.fullmatch(word.split("=", 1)[0]):
+                target = word.split("=", 1)[1] if "=" in word else (argv[i + 1] if i + 1 < len(argv) else None)
+            path = _join(at, target) if target else None
+            if path is not None and not path.startswith("/dev/"):
+                folder = posixpath.dirname(path) if posixpath.splitext(path)[1] else path
+                out.append(Written(folder, f"its {instr.cmd} writes {path}"))
+    return out
+
+
+def advisories(
+    df: Dockerfile, lin: Lineage, user_at: int, user: str | None, ctx: RuleContext
+) -> Iterator[Finding]:
+    """Findings without fixes for what breaks when the image runs as a non-root user."""
+    for instr in lin.instructions():
+        if instr.cmd == "EXPOSE":  # ports exposed by earlier stages of the lineage are the image's too
+            low = sorted({p for p in _ports(instr) if p < 1024})
+            if low:
+                yield ctx.report(
+                    df,
+                    instr.start,
+                    f"EXPOSE {', '.join(map(str, low))}: a non-root user cannot bind ports below 1024 on Kubernetes "
+                    "or rootless runtimes (Docker 20.10+ allows it); listen on a port of 1024 or above",
+                    instruction=instr.index,
+                )
+    written = written_paths(df, lin, user)
+    if not written:
+        return
+    st = lin.final
+    workdir = "/"
+    workdir_instr: Instruction | None = None
+    for instr in lin.instructions():
+        if instr.cmd == "WORKDIR" and instr.args.strip() and "$" not in instr.args:
+            workdir = posixpath.normpath(posixpath.join(workdir, instr.args.strip().strip("'\"")))
+            workdir_instr = instr
+    hit = next((w for w in written if w.path == workdir), None)
+    if hit is not None and workdir_instr is not None and workdir_instr.stage is st and workdir_instr.start < user_at:
+        yield ctx.report(
+            df,
+            workdir_instr.start,
+            f"WORKDIR {workdir} is created as root, but the app writes there ({hit.why}): "
+            "chown it to the non-root user",
+            instruction=workdir_instr.index,
+        )
+    cwd = "/"
+    for instr in st.instructions:
+        if instr.cmd == "WORKDIR" and "$" not in instr.args:
+            cwd = posixpath.normpath(posixpath.join(cwd, instr.args.strip().strip("'\"")))
+        if instr.cmd not in ("COPY", "ADD") or instr.flag("chown"):
+            continue
+        argv = parse_json(instr.args) if instr.json else instr.args.split()
+        dest = argv[-1] if argv and len(argv) >= 2 else None
+        if dest is None or "$" in dest:
+            continue
+        target = posixpath.normpath(posixpath.join(cwd, dest))
+        # files copied into a folder the app writes in stay root's; a folder below the copy is the copy's business
+        hit = next((w for w in written if _under(target, w.path)), None)
+        if hit is not None and hit.path != "/":
+            yield ctx.report(
+                df,
+                instr.start,
+                f"{instr.cmd} into {target} without --chown: the files stay owned by root, but the app writes "
+                f"there ({hit.why}): add --chown",
+                instruction=instr.index,
+            )

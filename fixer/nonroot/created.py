@@ -1,0 +1,135 @@
+"""Users that the RUN instructions of a lineage create with useradd or adduser."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+
+from fixer.model.variables import declared, expand, substitute
+from fixer.nonroot.lineage import Lineage
+from fixer.nonroot.run_commands import Unread, run_commands
+from fixer.syntax import Dockerfile, Instruction
+
+# options that take a value, by command (short letters, long names); the rest are flags
+_VALUE_OPTIONS = {
+    "useradd": (
+        "bcdefgGkKpPRsuZ",
+        {"base-dir", "comment", "home-dir", "home", "expiredate", "inactive", "gid", "groups", "skel", "key",
+         "password", "root", "prefix", "shell", "uid", "selinux-user", "selinux-range"},
+    ),
+    # Debian's adduser (long options) and BusyBox's (short ones)
+    "adduser": (
+        "hgsGuk",
+        {"home", "shell", "uid", "firstuid", "lastuid", "gid", "firstgid", "lastgid", "ingroup", "gecos",
+         "comment", "conf", "extrausers"},
+    ),
+}  # fmt: skip
+_MENTIONS_USERADD = re.compile(r"\b(?:useradd|adduser)\b")
+
+
+@dataclass(frozen=True)
+class CreatedUser:
+    name: str
+    uid: str | None  # literal number given with -u/--uid
+    instr: Instruction
+    sudo: bool = False  # run through sudo: proves nothing about who the build runs as
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A user is created, but dockfix cannot tell which one."""
+
+    reason: str
+    instr: Instruction
+
+
+def _parse_options(cmd: str, args: list[str]) -> tuple[dict[str, str], list[str]]:
+    """getopt-style: options (long names, or single letters) with their values, and the operands."""
+    letters, longs = _VALUE_OPTIONS[cmd]
+    opts: dict[str, str] = {}
+    operands: list[str] = []
+    i = 0
+    while i < len(args):
+        a = args[i]
+        i += 1
+        if a == "--":
+            operands.extend(args[i:])
+            break
+        if a.startswith("--"):
+            name, eq, value = a[2:].partition("=")
+            if name in longs and not eq and i < len(args):
+                value = args[i]
+                i += 1
+            opts[name] = value
+        elif a.startswith("-") and len(a) > 1:
+            for j, letter in enumerate(a[1:], 1):
+                if letter in letters:
+                    value = a[j + 1 :]
+                    if not value and i < len(args):
+                        value = args[i]
+                        i += 1
+                    opts[letter] = value
+                    break
+                opts[letter] = ""
+        else:
+            operands.append(a)
+    return opts, operands
+
+
+def _created(words: list[str], sudo: bool, instr: Instruction, env: dict[str, str]) -> CreatedUser | None:
+    if not words:
+        return None
+    cmd = posixpath.basename(words[0])
+    if cmd not in _VALUE_OPTIONS:
+        return None
+    opts, operands = _parse_options(cmd, words[1:])
+    # `adduser USER GROUP` adds an existing user to a group; Debian's `adduser --group NAME` makes a group
+    if len(operands) != 1:
+        return None
+    if cmd == "adduser" and "group" in opts and "system" not in opts:
+        return None
+    if cmd == "useradd" and "D" in opts:  # `useradd -D NAME` is not valid; `-D` alone prints defaults
+        return None
+    name = substitute(operands[0], env)
+    uid = substitute(opts.get("u", opts.get("uid", "")), env)
+    return CreatedUser(name, uid if uid.isdigit() else None, instr, sudo)
+
+
+def created_users(lin: Lineage, df: Dockerfile, args: dict[str, str]) -> list[CreatedUser] | Unreadable:
+    """Users that RUNs along the lineage create with useradd/adduser, in order."""
+    found: list[CreatedUser] = []
+    for st in lin.stages:
+        found_in = stage_users(df, st.instructions, args)
+        if isinstance(found_in, Unreadable):
+            return found_in
+        found.extend(found_in)
+    return found
+
+
+def stage_users(df: Dockerfile, instructions: list[Instruction], args: dict[str, str]) -> list[CreatedUser] | Unreadable:
+    found: list[CreatedUser] = []
+    env: dict[str, str] = {}
+    for instr in instructions:
+        if instr.cmd in ("ARG", "ENV"):
+            for name, raw in declared(df, instr):
+                value = expand(raw, env) if raw is not None else args.get(name) if instr.cmd == "ARG" else None
+                if value is not None:
+                    env[name] = value
+                else:
+                    env.pop(name, None)
+        if instr.cmd != "RUN" or not _MENTIONS_USERADD.search(instr.logical + "".join(h.content for h in instr.heredocs)):
+            continue  # parsing shell is costly: most RUNs never name these commands
+        try:
+            commands = run_commands(df, instr)
+        except Unread:
+            return Unreadable("a RUN that creates a user could not be read", instr)
+        for words, sudo in commands:
+            user = _created(words, sudo, instr, env)
+            if user is None:
+                continue
+            if "$" in user.name or not user.name:
+                return Unreadable(f"the user it creates is named at build time (`{user.name}`)", instr)
+            if user.name != "root" and user.uid != "0":
+                found.append(user)
+    return found

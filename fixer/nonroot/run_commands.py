@@ -1,0 +1,27 @@
+"""The commands a RUN executes, as DF005 reads them: unwrapped words, and whether sudo ran them."""
+
+from __future__ import annotations
+
+from fixer.model.commands import program_name, script_of
+from fixer.syntax import Dockerfile, Instruction
+
+
+class Unread(Exception):
+    """The RUN's script could not be split into commands."""
+
+
+def run_commands(df: Dockerfile, instr: Instruction) -> list[tuple[list[str], bool]]:
+    """Each simple command of a RUN behind its wrappers (`sudo -E`, `env X=1`), quotes removed, with
+    whether sudo was one of the wrappers. Raises Unread."""
+    script = script_of(df, instr)
+    if script is None:
+        return []
+    cmds = script.commands
+    if cmds.error is not None:
+        raise Unread(cmds.error)
+    out: list[tuple[list[str], bool]] = []
+    for cmd in cmds.commands:
+        at = cmd.program
+        sudo = any(program_name(w.value) in ("sudo", "doas") for w in cmd.words[:at])
+        out.append(([w.value for w in cmd.words[at:]], sudo))
+    return out
