@@ -34,12 +34,19 @@ class Built:
     source: str  # e.g. "docker-compose.yml (service jenkins)"
 
 
+_ROOT_MARKS = (".git", ".github", ".gitlab-ci.yml")
+_MAX_UP = 4
+
+
 def tree_root(path: Path) -> Path:
-    """The repository the file belongs to: the nearest folder above it with a `.git`, else its folder's parent."""
+    """The repository the file belongs to: the nearest folder above it with a `.git` (or, in a copy without
+    one, a `.github` or `.gitlab-ci.yml`), at most a few levels up; else its folder's parent."""
     folder = path.resolve().parent
-    for up in (folder, *folder.parents):
-        if (up / ".git").exists():
-            return up
+    ups = (folder, *folder.parents)[: _MAX_UP + 1]
+    for mark in _ROOT_MARKS:
+        for up in ups:
+            if (up / mark).exists():
+                return up
     return folder.parent if folder.parent != folder else folder
 
 
