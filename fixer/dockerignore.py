@@ -10,10 +10,11 @@ generated. A pattern that would hide a COPY/ADD source of the Dockerfile is left
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from fixer.model.context import WILDCARDS, excludes, go_match, ignore_file, source_matches
 
 ALWAYS: tuple[tuple[str, str], ...] = (
     (".git", "version control"),
@@ -58,21 +59,13 @@ class Plan:
     left_out: list[tuple[str, str]] = field(default_factory=list)
 
 
-def existing_ignore(dockerfile: Path, context: Path) -> Path | None:
-    """The ignore file BuildKit would read: `<Dockerfile>.dockerignore`, else the context's `.dockerignore`."""
-    for p in (dockerfile.with_name(dockerfile.name + ".dockerignore"), context / ".dockerignore"):
-        if p.is_file():
-            return p
-    return None
-
-
 def plan(dockerfile: Path, context: Path | None = None, *, also: Sequence[Path] = ()) -> Plan | None:
     """The `.dockerignore` to write for `dockerfile`; None when the build already has an ignore file.
 
     `also`: other Dockerfiles built with the same context (`Dockerfile.dev` beside `Dockerfile`), whose
     COPY sources the file must not hide either."""
     context = context if context is not None else dockerfile.resolve().parent
-    if existing_ignore(dockerfile, context) is not None:
+    if ignore_file(context, dockerfile) is not None:
         return None
     from fixer.files import read
 
@@ -113,66 +106,18 @@ def write(p: Plan) -> None:
         fh.write(p.text)
 
 
-# --- the Dockerfile's context sources ----------------------------------------------------------
+# --- what a pattern would hide ----------------------------------------------------------------
 
 
 def copy_sources(text: str) -> list[str]:
-    """Context paths the Dockerfile's COPY/ADD read (no `--from`, no URL, no here-document), cleaned.
-    An ONBUILD trigger reads the context of the build that uses the image, not this one."""
-    from fixer.instructions.copies import copy_args
+    """Context paths the Dockerfile's COPY/ADD read (see `fixer.model.copies.context_sources`)."""
+    from fixer.model.copies import context_sources
     from fixer.syntax import ParseError, parse
 
     try:
-        df = parse(text)
+        return context_sources(parse(text))
     except ParseError:
         return []
-    out: list[str] = []
-    for instr in df.instructions:
-        if instr.cmd not in ("COPY", "ADD") or instr.flag("from"):
-            continue
-        args = copy_args(df, instr)
-        for src in args.sources if args else []:
-            if src.startswith("<<") or "://" in src or src.startswith("git@"):
-                continue
-            cleaned = os.path.normpath(src.strip("\"'")).lstrip("/")
-            out.append("." if cleaned in ("", ".") else cleaned)
-    return out
-
-
-# --- matching as BuildKit does: Go's filepath.Match plus `**`, anchored at the context root ----
-
-
-def _regex(pattern: str) -> re.Pattern[str]:
-    parts = []
-    for seg in pattern.strip("/").split("/"):
-        if seg == "**":
-            parts.append(".*")
-            continue
-        out = ""
-        i = 0
-        while i < len(seg):
-            c = seg[i]
-            if c == "*":
-                out += "[^/]*"
-            elif c == "?":
-                out += "[^/]"
-            elif c == "[":
-                j = seg.find("]", i)
-                out += seg[i : j + 1] if j > 0 else re.escape(c)
-                i = j if j > 0 else i
-            else:
-                out += re.escape(c)
-            i += 1
-        parts.append(out)
-    joined = "/".join(parts).replace(".*/", "(?:.*/)?")
-    return re.compile(joined + r"\Z")
-
-
-def excluded(pattern: str, path: str) -> bool:
-    """Whether `pattern` keeps `path` (or a folder above it) out of the context."""
-    rx = _regex(pattern)
-    parts = path.split("/")
-    return any(rx.match("/".join(parts[: i + 1])) for i in range(len(parts)))
 
 
 def hides(pattern: str, source: str, files: list[str]) -> bool:
@@ -181,11 +126,10 @@ def hides(pattern: str, source: str, files: list[str]) -> bool:
     out of `COPY . .` is what the file is for."""
     if source == ".":
         return False
-    if excluded(pattern, source):
+    if excludes(pattern, source):
         return True
-    if any(c in source for c in "*?["):
-        rx = _regex(source)
-        return any(excluded(pattern, f) for f in files if rx.match(f))
+    if any(c in source for c in WILDCARDS):
+        return any(excludes(pattern, f) for f in files if source_matches(source, f))
     return False
 
 
@@ -212,7 +156,7 @@ def _walk(root: Path, limit: int = 20000) -> Iterator[str]:
 def _matches_name(path: str, marks: tuple[str, ...]) -> bool:
     name = path.rsplit("/", 1)[-1]
     depth = path.count("/")
-    return depth <= 2 and any(re.fullmatch(_regex(m).pattern, name) for m in marks)
+    return depth <= 2 and any(go_match(m, name) for m in marks)
 
 
 def _gitignored(context: Path) -> set[str]:
