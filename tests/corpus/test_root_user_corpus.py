@@ -130,6 +130,17 @@ def _created_names(df: Dockerfile) -> set[str]:
     return names
 
 
+def shipped_by(df: Dockerfile) -> set[str]:
+    """The user the final stage's base image ships for apps, by the table (`node` in node images)."""
+    from fixer.data.base_families import defaults_of
+    from fixer.model.base_image import base_image
+
+    st = df.final_stage
+    image = base_image(df, st) if st is not None else None
+    defaults = defaults_of(image) if image is not None else None
+    return {defaults.conventional} if defaults is not None and defaults.conventional else set()
+
+
 def _added_lines(before: str, after: str) -> Iterator[str]:
     for line in difflib.ndiff(before.splitlines(), after.splitlines()):
         if line.startswith("+ "):
@@ -196,7 +207,7 @@ def test_inserted_user_exists(path: Path, outcomes: dict[Path, Outcome]) -> None
         if m is None:
             continue
         user = m.group(1)
-        assert re.fullmatch(r"[0-9]+(:[0-9]+)?", user) or user.split(":")[0] in created, line
+        assert re.fullmatch(r"[0-9]+(:[0-9]+)?", user) or user.split(":")[0] in created | shipped_by(o.df), line
 
 
 @pytest.mark.parametrize("path", CASES)
