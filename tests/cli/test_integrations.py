@@ -34,6 +34,7 @@ def user_repo(tmp_path: Path) -> Path:
     return repo
 
 
+@pytest.mark.network
 def test_pre_commit_hook_fixes_and_reports_modified_files(user_repo: Path, tmp_path: Path) -> None:
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "PRE_COMMIT_COLOR": "never"}
     # the user's own config narrows the hook to one rule (try-repo cannot pass hook args)
@@ -81,8 +82,18 @@ def _enabled(step: dict[str, object], inputs: dict[str, str]) -> bool:
     return not m or inputs[m.group(1)] == m.group(2)
 
 
+def source_copy(tmp_path: Path) -> Path:
+    """The checkout without its local state: pip builds in the source folder (build/, *.egg-info),
+    which must be a copy, never the user's checkout."""
+    copy = tmp_path / "dockfix-src"
+    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "*.egg-info", "__pycache__", ".mypy_cache", ".pytest_cache", ".hypothesis"))
+    return copy
+
+
 def run_action(workspace: Path, tmp_path: Path, inputs: dict[str, str]) -> tuple[list[subprocess.CompletedProcess[str]], dict[str, str]]:
     """Run the action's bash steps as a GitHub runner would: its env variables, a fresh Python environment."""
+    action_path = source_copy(tmp_path)
     venv = tmp_path / "runner-python"
     if not venv.exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
@@ -91,11 +102,11 @@ def run_action(workspace: Path, tmp_path: Path, inputs: dict[str, str]) -> tuple
     output_file = runner_temp / "github_output"
     base_env = {
         "PATH": f"{venv / 'bin'}:{os.environ['PATH']}",
-        "HOME": os.environ.get("HOME", str(tmp_path)),
+        "HOME": os.environ["HOME"],  # the test's own (tests/conftest.py)
         "GITHUB_ACTIONS": "true",
         "CI": "true",
         "GITHUB_WORKSPACE": str(workspace),
-        "GITHUB_ACTION_PATH": str(ROOT),
+        "GITHUB_ACTION_PATH": str(action_path),
         "RUNNER_TEMP": str(runner_temp),
         "GITHUB_OUTPUT": str(output_file),
     }
@@ -116,6 +127,7 @@ def run_action(workspace: Path, tmp_path: Path, inputs: dict[str, str]) -> tuple
     return results, outputs
 
 
+@pytest.mark.network
 def test_action_runs_dockfix_with_github_annotations_and_sarif(user_repo: Path, tmp_path: Path) -> None:
     inputs = {"args": "--check --select DF020 .", "format": "github", "upload-sarif": "true", "python-version": "3.12"}
     results, outputs = run_action(user_repo, tmp_path, inputs)
