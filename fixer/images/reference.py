@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TypeGuard
 
 DOCKER_HUB = "docker.io"
 # where Docker Hub's registry API answers; `docker.io` itself is only the canonical name
@@ -20,12 +21,16 @@ _SEPARATOR = r"(?:[._]|__|[-]+)"
 _COMPONENT = rf"{_ALNUM}(?:{_SEPARATOR}{_ALNUM})*"
 _DOMAIN_LABEL = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
 _DOMAIN = rf"(?:{_DOMAIN_LABEL}(?:\.{_DOMAIN_LABEL})*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?"
-_TAG = r"[\w][\w.-]{0,127}"
+# the grammar's \w is Go's, ASCII only: Python's would also take any Unicode letter or digit
+_TAG = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
 _DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
 _REFERENCE = re.compile(
     rf"(?P<name>(?:{_DOMAIN}/)?{_COMPONENT}(?:/{_COMPONENT})*)(?::(?P<tag>{_TAG}))?(?:@(?P<digest>{_DIGEST}))?"
 )
 _PATH = re.compile(rf"{_COMPONENT}(?:/{_COMPONENT})*")
+_TAG_RE = re.compile(_TAG)
+# what dockfix writes after `@`: a digest of a registered algorithm, as registries compute them
+_PIN_DIGEST = re.compile(r"sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128}")
 _MAX_NAME = 255
 
 
@@ -81,6 +86,11 @@ class Reference:
 
     def render(self, tag: str | None = None, digest: str | None = None) -> str:
         """The reference as written with its tag and digest replaced."""
+        # the last guard before text reaches a Dockerfile: whatever the tag and digest came from
+        if tag and not is_tag(tag):
+            raise InvalidReferenceError(f"invalid tag {tag!r}")
+        if digest and not is_digest(digest) and _REFERENCE.fullmatch(f"x@{digest}") is None:
+            raise InvalidReferenceError(f"invalid digest {digest!r}")
         out = self.name
         if tag:
             out += f":{tag}"
@@ -90,6 +100,16 @@ class Reference:
 
     def __str__(self) -> str:
         return self.render(self.tag, self.digest)
+
+
+def is_tag(text: object) -> TypeGuard[str]:
+    """A tag as the reference grammar allows it; anything else (a newline, a space, `AS x`) is never written."""
+    return isinstance(text, str) and _TAG_RE.fullmatch(text) is not None
+
+
+def is_digest(text: object) -> TypeGuard[str]:
+    """A sha256 or sha512 manifest digest, as dockfix writes it after `@`."""
+    return isinstance(text, str) and _PIN_DIGEST.fullmatch(text) is not None
 
 
 def parse_reference(text: str) -> Reference:

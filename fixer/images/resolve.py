@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from fixer.images.cache import DEFAULT_TTL, Cache, Entry
 from fixer.images.credentials import CredentialStore
 from fixer.images.errors import ResolveError
-from fixer.images.reference import Reference
+from fixer.images.reference import Reference, is_digest, is_tag
 from fixer.images.tags import candidates
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ class Resolution:
 
     def pinned(self, pin: PinMode) -> str | None:
         """The reference as written, pinned; None when unresolved."""
-        if not self.ok:
+        if not self.ok or not is_tag(self.tag) or not is_digest(self.digest):
             return None
         return self.reference.render(self.tag, self.digest if pin == "digest" else None)
 
@@ -245,7 +245,8 @@ class Resolver:
         digest = client.manifest_digest(endpoint, ref.repository, tag, deadline)
         if digest is None:
             raise ResolveError(f"{ref.repository}:{tag} not found on {endpoint.host}")
-        tags = client.list_tags(endpoint, ref.repository, deadline, opts.tags_page_size)
+        # a tag outside the reference grammar is never a candidate, whatever the registry lists
+        tags = [t for t in client.list_tags(endpoint, ref.repository, deadline, opts.tags_page_size) if is_tag(t)]
         order = candidates(tags, tag)
         for cand in order[: opts.max_candidates]:
             if client.manifest_digest(endpoint, ref.repository, cand, deadline) == digest:

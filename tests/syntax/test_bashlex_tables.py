@@ -1,33 +1,69 @@
-"""bashlex's parser tables come from dockfix's cache after the first import, and a bad cache is rebuilt."""
+"""bashlex's parser tables ship with dockfix as data (fixer/shell/bashlex_tables.json), not in the user cache."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-PROBE = (
-    "from fixer.shell.bashlex_tables import load; b = load(); "
-    "print([n.kind for n in b.parse('cd /x && (a || b); echo \"$(c)\" | d')])"
-)
+from fixer.shell.bashlex_tables import TABLES
+
+SCRIPTS = [
+    'cd /x && (a || b); echo "$(c)" | d',
+    "for i in 1 2; do echo $i; done > /dev/null 2>&1",
+    "if true; then x=1 y; elif z; then :; fi; while read l; do :; done < f",
+    "a=$(b `c`) && f() { g; } ; ! h | i &",
+]
+PROBE = "import json, sys\n{load}\nprint(json.dumps([str(b.parse(s)) for s in json.loads(sys.argv[1])]))\n"
 
 
-def run(cache: Path) -> str:
-    env = {**os.environ, "DOCKFIX_CACHE_DIR": str(cache)}
-    return subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, check=True).stdout
+def run(load: str, env: dict[str, str] | None = None) -> list[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE.format(load=load), json.dumps(SCRIPTS)],
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    parsed: list[str] = json.loads(out)
+    return parsed
 
 
-def test_tables_are_cached_and_a_corrupt_cache_is_rebuilt(tmp_path: Path) -> None:
-    first = run(tmp_path)
-    (table,) = tmp_path.glob("bashlex-tables-*.pickle")
-    assert run(tmp_path) == first, "a parser from the cache parses like a freshly built one"
-    table.write_bytes(b"not a pickle")
-    assert run(tmp_path) == first
-    assert table.read_bytes() != b"not a pickle", "the bad cache file was replaced"
+SHIPPED = "from fixer.shell.bashlex_tables import load\nb = load()"
+BUILT = "import bashlex as b"
 
 
-def test_unwritable_cache_still_parses(tmp_path: Path) -> None:
-    blocked = tmp_path / "file-not-dir"
-    blocked.write_text("")
-    assert "list" in run(blocked / "sub")
+def test_shipped_tables_parse_as_bashlex_s_own() -> None:
+    assert run(SHIPPED) == run(BUILT)
+
+
+def test_shipped_tables_are_the_ones_the_installed_bashlex_builds() -> None:
+    # fails after a bashlex upgrade until `python -m fixer.shell.bashlex_tables` is run (dockfix still works:
+    # it builds the tables itself while they do not match)
+    made = subprocess.run(
+        [sys.executable, "-c", "import json; from fixer.shell.bashlex_tables import make_tables; print(json.dumps(make_tables()))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert json.loads(made) == json.loads(TABLES.read_text(encoding="utf-8"))
+
+
+def test_tables_that_do_not_match_are_built_instead(tmp_path: Path) -> None:
+    stale = tmp_path / "tables.json"
+    data = json.loads(TABLES.read_text(encoding="utf-8"))
+    data["grammar"] = "0" * 64
+    data["action"] = {}  # would fail every parse if it were used
+    stale.write_text(json.dumps(data))
+    swap = f"import fixer.shell.bashlex_tables as t\nt.TABLES = __import__('pathlib').Path({str(stale)!r})\nb = t.load()"
+    assert run(swap) == run(BUILT)
+    (stale).write_text("not json")
+    assert run(swap) == run(BUILT)
+
+
+def test_the_cache_folder_is_not_read_or_written(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    run(SHIPPED, {"DOCKFIX_CACHE_DIR": str(cache)})
+    assert not cache.exists()
