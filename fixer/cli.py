@@ -13,6 +13,8 @@ import typer
 from fixer.report import FileOutcome
 
 app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
+# with rich installed, typer escapes "[default: …]" for rich markup even when markup is off: `\[default: text]`
+typer.core.HAS_RICH = False
 
 
 class Color(str, enum.Enum):
@@ -45,6 +47,14 @@ def _use_color(choice: Color, stream: Any) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)())
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        sys.stdout.write(f"dockfix {version('dockfix')}\n")
+        raise typer.Exit()
+
+
 def _fail(message: str) -> None:
     sys.stderr.write(f"dockfix: error: {message}\n")
     raise typer.Exit(2)
@@ -75,6 +85,9 @@ def dockfix(
     ] = False,
     list_rules: Annotated[bool, typer.Option("--list-rules", help="Print the rules and exit.")] = False,
     explain: Annotated[Optional[str], typer.Option(help="Print a rule's documentation and exit.")] = None,
+    version: Annotated[
+        bool, typer.Option("--version", help="Print the version and exit.", is_eager=True, callback=_version)
+    ] = False,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Files processed in parallel (default: CPUs).")] = None,
     pin: Annotated[Optional[Pin], typer.Option(help="DF001: pin to a version tag or to tag@digest.")] = None,
     offline: Annotated[bool, typer.Option("--offline", help="DF001: use cached registry answers only.")] = False,
@@ -225,7 +238,7 @@ def _prefetch(resolver: Any, paths: list[Path]) -> None:
 
 def _inputs(paths: list[str], settings: Any) -> list[tuple[str, Path | None]]:
     """(display name, path) per file; path None with the name holding an error for a bad argument."""
-    from fixer.files import discover
+    from fixer.files import discover, quote
 
     out: list[tuple[str, Path | None]] = []
     for p in paths:
@@ -237,18 +250,26 @@ def _inputs(paths: list[str], settings: Any) -> list[tuple[str, Path | None]]:
             if path.is_dir():
                 found = [f for f in discover(path) if not settings.excluded(f)]
                 if not found:
-                    out.append((f"{p}: no Dockerfiles found", None))
-                out.extend((str(f), f) for f in found)
+                    out.append((f"{quote(p)}: no Dockerfiles found", None))
+                out.extend((quote(str(f)), f) for f in found)
             elif path.exists() or path.is_symlink():
-                out.append((p, path))  # named explicitly: processed whatever its name or exclusions
+                out.append((quote(p), path))  # named explicitly: processed whatever its name or exclusions
             else:
-                out.append((f"{p}: no such file or directory", None))
+                out.append((f"{quote(p)}: no such file or directory", None))
         except PermissionError:
-            out.append((f"{p}: permission denied", None))
+            out.append((f"{quote(p)}: permission denied", None))
         except OSError as e:
-            out.append((f"{p}: cannot read ({e.strerror})", None))
+            out.append((f"{quote(p)}: cannot read ({e.strerror})", None))
     return out
 
 
+def _terminate(signum: int, frame: object) -> None:
+    # unwinds like Ctrl-C does, so a write in progress removes its temp file (fixer.files.write_atomic)
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminate)
     app(prog_name="dockfix")

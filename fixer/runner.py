@@ -75,9 +75,15 @@ def process(job: Job, rules: Sequence[Rule], ctx: RuleContext, unused: bool = Fa
                 write_atomic(job.path, result.output)  # type: ignore[arg-type]
             except OSError as e:
                 outcome.error = f"{job.name}: cannot write ({e.strerror})"
+                from dataclasses import replace as unfixed
+
+                # the summary counts what reached the disk; what did not is a problem left, with no fix to offer
+                outcome.findings = [unfixed(f, fixed=False, fix=None) if f.fixed else f for f in outcome.findings]
         else:
-            label = job.name.lstrip("/")  # `a//abs/path` is no path a patch tool reads
-            outcome.diff = unified_diff(result.source, result.output, f"a/{label}", f"b/{label}")
+            from fixer.files import quote  # as git quotes names: a newline cannot split the header
+
+            label = (str(job.path) if job.path else job.name).lstrip("/")  # `a//abs/path` is no path a patch tool reads
+            outcome.diff = unified_diff(result.source, result.output, quote(f"a/{label}"), quote(f"b/{label}"))
     return outcome
 
 

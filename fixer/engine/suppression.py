@@ -102,7 +102,25 @@ def suppress(df: Dockerfile, findings: Iterable[Finding], pragmas: list[Pragma] 
 
 
 def unused(df: Dockerfile, findings: Iterable[Finding]) -> list[tuple[int, str]]:
-    """(line, text) of the dockfix/hadolint pragmas that suppress none of these findings."""
+    """(line, text) of the dockfix/hadolint pragmas that suppress none of these findings, and of the
+    `# dockfix:` pragmas naming a code no rule answers (a typo silences nothing, ever)."""
     pragmas = read_pragmas(df)
     suppress(df, findings, pragmas)
-    return [(p.line, p.text) for p in pragmas if not p.used]
+    out = []
+    for p in pragmas:
+        unknown = _unknown_tokens(p) if _DOCKFIX.match(p.text) else []
+        if unknown:
+            names = ", ".join(f"`{t}`" for t in unknown)
+            out.append((p.line, f"{p.text.strip()} ({names} {'names' if len(unknown) == 1 else 'name'} no rule)"))
+        elif not p.used:
+            out.append((p.line, p.text))
+    return out
+
+
+def _unknown_tokens(p: Pragma) -> list[str]:
+    from fixer.engine.rules import all_rules
+
+    known = {ALL}
+    for r in all_rules():
+        known |= {r.code, r.name.upper(), *(h.upper() for h in r.hadolint), *(b.upper() for b in r.buildkit)}
+    return sorted(t for t in p.tokens if t.upper() not in known)
