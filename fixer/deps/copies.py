@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 from fixer.deps.context import BuildContext
 from fixer.deps.paths import join, normalize
-from fixer.deps.stage import State, expand
+from fixer.model.state import State
+from fixer.model.variables import expand
 from fixer.syntax import Instruction
 from fixer.syntax.buildkit import node_of
 
@@ -94,7 +95,7 @@ def _refs(instr: Instruction) -> set[str]:
 
 
 def _dst(text: str, state: State, escape: str) -> str | None:
-    value = expand(text, state, escape)
+    value = expand(text, state.env, escape)
     if value is None or not value:
         return None
     if value.startswith("/"):

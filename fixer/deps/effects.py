@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from fixer.deps.paths import Tree, normalize, trees
-from fixer.deps.stage import State
+from fixer.model.state import State
 from fixer.shell.model import Command, CommandList, Compound, Simple, Word
 from fixer.syntax import Instruction
 

@@ -29,7 +29,7 @@ from fixer.deps.manifests import (
     OUTPUT_ENV,
 )
 from fixer.deps.paths import normalize, within
-from fixer.deps.stage import State
+from fixer.model.state import State
 from fixer.shell.model import Simple, Word
 
 

@@ -1,39 +1,14 @@
-"""Stages seen from one instruction: what it inherits, and every place that names a stage."""
+"""Every place that names a stage: `FROM name`, `COPY --from=name`, `RUN --mount=from=name`, and the
+`AS name` itself. Ancestry is `fixer.model.stages`."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from fixer.syntax import Dockerfile, Instruction, Stage
 
 _MOUNT_FROM = re.compile(r"(?:^|,)\s*from=(?P<value>[^,\s\"']+)", re.IGNORECASE)
-
-
-def chain(stage: Stage | None) -> list[Stage]:
-    """The stage and the stages it is built FROM, nearest first."""
-    out: list[Stage] = []
-    while stage is not None and stage not in out:
-        out.append(stage)
-        stage = stage.parent
-    return out
-
-
-def lineage_before(instr: Instruction) -> Iterator[Instruction]:
-    """Instructions that ran before `instr` in its image: its stage's earlier ones, then each
-    ancestor stage's, nearest first."""
-    stages = chain(instr.stage)
-    if not stages:
-        return
-    yield from (i for i in reversed(stages[0].instructions) if i.index < instr.index)
-    for st in stages[1:]:
-        yield from reversed(st.instructions)
-
-
-def descendants(df: Dockerfile, stage: Stage) -> list[Stage]:
-    """Stages built FROM `stage`, directly or through other stages."""
-    return [st for st in df.stages if st is not stage and stage in chain(st)]
 
 
 @dataclass(frozen=True)

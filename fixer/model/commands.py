@@ -32,7 +32,8 @@ from fixer.model.stages import owner
 from fixer.shell.lexer import LexError, tokenize, unquote
 from fixer.shell.model import Script, Simple, Word
 from fixer.shell.parse import ShellParseError, parse
-from fixer.shell.stage_shell import POSIX_SHELLS, shell_at, shell_from_argv
+from fixer.model.shells import POSIX_SHELLS, shell_from_argv
+from fixer.model.state import shell_at
 from fixer.syntax import Dockerfile, Heredoc, Instruction
 
 # --- wrappers -----------------------------------------------------------------------------------------
@@ -386,7 +387,7 @@ def _exe(word: str) -> str:
 
 def _shell_refusal(df: Dockerfile, instr: Instruction) -> tuple[str | None, bool]:
     """(why the RUN's shell is not one we can edit for, whether it starts with errexit)."""
-    shell = shell_at(df, owner(df, instr))
+    shell = shell_at(df, instr)  # a trigger runs in the state its stage ends with
     if not shell.posix:
         return f"the RUN's shell `{' '.join(shell.argv) or '[]'}` is not a POSIX shell", False
     if df.escape != "\\":

@@ -14,8 +14,9 @@ import re
 import shlex
 from dataclasses import dataclass
 
-from fixer.shell.stage_shell import POSIX_SHELLS, shell_at, shell_from_argv
-from fixer.syntax import Dockerfile, Heredoc, Instruction, Stage
+from fixer.model.shells import POSIX_SHELLS, program, shell_from_argv
+from fixer.model.state import shell_at
+from fixer.syntax import Dockerfile, Heredoc, Instruction
 
 _MARKER = re.compile(r"""^(\d*)<<(-?)(['"]?)([^'"\s]+)\3$""")
 _OPTION_E = re.compile(r"^-[A-Za-z]*e[A-Za-z]*$")  # `set -eux`
@@ -49,36 +50,9 @@ class RunScript:
         return self.offset(0) if i <= 0 else self.offset(i - 1) + 1
 
 
-def stage_chain(stage: Stage | None) -> list[Stage]:
-    """The stage and the stages it is built FROM, nearest first."""
-    out: list[Stage] = []
-    while stage is not None and stage not in out:
-        out.append(stage)
-        stage = stage.parent
-    return out
-
-
-def stage_of(df: Dockerfile, instr: Instruction) -> Stage | None:
-    """The stage of `instr`; an ONBUILD trigger belongs to the stage of its ONBUILD."""
-    return _owner(df, instr).stage
-
-
-def _owner(df: Dockerfile, instr: Instruction) -> Instruction:
-    """An ONBUILD trigger's ONBUILD instruction (the one the stage lists); `instr` itself otherwise."""
-    if instr.stage is None and 0 <= instr.index < len(df.instructions):
-        owner = df.instructions[instr.index]
-        if owner.sub is instr:
-            return owner
-    return instr
-
-
-def _exe(word: str) -> str:
-    return word.replace("\\", "/").rsplit("/", 1)[-1].lower().removesuffix(".exe")
-
-
 def posix_refusal(df: Dockerfile, instr: Instruction) -> tuple[str | None, bool]:
     """(why the RUN's shell is not one we can edit for, whether it starts with errexit)."""
-    shell = shell_at(df, _owner(df, instr))
+    shell = shell_at(df, instr)  # a trigger: the shell its stage ends with
     if not shell.posix:
         return f"the RUN's shell `{' '.join(shell.argv) or '[]'}` is not a POSIX shell", False
     if df.escape != "\\":
@@ -92,9 +66,9 @@ def _shebang(body: str) -> tuple[str | None, list[str]]:
     argv = body[2:].split("\n", 1)[0].split()
     if not argv:
         return None, []
-    if _exe(argv[0]) == "env" and len(argv) > 1:
+    if program(argv[0]) == "env" and len(argv) > 1:
         argv = argv[1:]
-    return _exe(argv[0]), argv
+    return program(argv[0]), argv
 
 
 def _heredoc_runner(args: str, doc: Heredoc) -> tuple[bool, list[str]] | None:
@@ -106,7 +80,7 @@ def _heredoc_runner(args: str, doc: Heredoc) -> tuple[bool, list[str]] | None:
     rest = [w for w in words if w is not markers[0]]
     if not rest:
         return True, []
-    if _exe(rest[0]) in POSIX_SHELLS and all(w.startswith("-") and w not in ("-c",) for w in rest[1:]):
+    if program(rest[0]) in POSIX_SHELLS and all(w.startswith("-") and w not in ("-c",) for w in rest[1:]):
         return True, rest
     return None
 
@@ -120,7 +94,7 @@ def run_script(df: Dockerfile, instr: Instruction) -> RunScript | None:
         from fixer.syntax.buildkit import parse_json
 
         argv = parse_json(instr.args) or []  # the parser already read it as exec form
-        if len(argv) >= 3 and _exe(argv[0]) in POSIX_SHELLS and "-c" in argv[1:-1]:
+        if len(argv) >= 3 and program(argv[0]) in POSIX_SHELLS and "-c" in argv[1:-1]:
             text = argv[argv.index("-c", 1) + 1]
         else:
             text = shlex.join(argv)

@@ -9,8 +9,9 @@ from fixer.engine.rules import RuleContext, rule
 from fixer.engine.suppression import read_pragmas
 from fixer.packages.commands import Call, Commands, each_run, has_long, read
 from fixer.packages.edits import drop_command, insert_after
-from fixer.packages.script import RunScript, run_script, stage_of
-from fixer.packages.stages import cache_mounted, children, runs_in
+from fixer.model.stages import children, runs_in, stage_of
+from fixer.packages.script import RunScript, run_script
+from fixer.packages.stages import cache_mounted
 from fixer.syntax import Dockerfile, Instruction, Stage
 
 CACHE = "/var/cache/apk"

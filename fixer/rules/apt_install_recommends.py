@@ -9,7 +9,8 @@ from fixer.engine.finding import Finding, Fix
 from fixer.engine.rules import RuleContext, rule
 from fixer.packages.commands import Call, each_run, has_long
 from fixer.packages.edits import insert_after
-from fixer.packages.script import run_script, stage_chain, stage_of
+from fixer.model.stages import chain, stage_of
+from fixer.packages.script import run_script
 from fixer.syntax import Dockerfile, Instruction
 
 _OFF = r"(?:0|false|no|off)"
@@ -28,7 +29,7 @@ def _disabled(call: Call) -> bool:
 def _configured_off(df: Dockerfile, instr: Instruction) -> bool:
     """An earlier RUN of this stage (or a stage it is built FROM) turned recommends off in apt.conf.d."""
     own = stage_of(df, instr)
-    for st in stage_chain(own):
+    for st in chain(df, own):
         for i in st.instructions:
             if st is own and i.index >= instr.index:
                 break

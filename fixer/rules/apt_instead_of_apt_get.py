@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from fixer.engine.finding import Edit, Finding, Fix
 from fixer.engine.rules import RuleContext, rule
-from fixer.instructions.family import stage_family
+from fixer.model.base_image import family as stage_family
 from fixer.packages.commands import each_run
 from fixer.syntax import Dockerfile
 

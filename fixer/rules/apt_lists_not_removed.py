@@ -10,8 +10,9 @@ from fixer.engine.finding import Edit, Finding, Fix
 from fixer.engine.rules import RuleContext, rule
 from fixer.packages.commands import Call, Commands, each_run, read
 from fixer.packages.edits import append_commands, insert_before
-from fixer.packages.script import RunScript, run_script, stage_of
-from fixer.packages.stages import cache_mounted, children, runs_in, shipped
+from fixer.model.stages import children, runs_in, shipped, stage_of
+from fixer.packages.script import RunScript, run_script
+from fixer.packages.stages import cache_mounted
 from fixer.syntax import Dockerfile, Instruction, Stage
 
 LISTS = "/var/lib/apt/lists"

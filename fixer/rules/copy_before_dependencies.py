@@ -12,7 +12,7 @@ from fixer.deps.copies import CARRIED_FLAGS
 from fixer.deps.moves import Replacement, last_word_span, move_after
 from fixer.deps.plan import Plan
 from fixer.deps.plan import plan as make_plan
-from fixer.deps.stage import states
+from fixer.model.state import states
 from fixer.engine.finding import Finding, Fix
 from fixer.engine.rules import RuleContext, rule
 from fixer.syntax import Dockerfile

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from fixer.engine.finding import Edit, Finding, Fix
 from fixer.engine.rules import RuleContext, rule
 from fixer.instructions.copies import clean, copy_args, workdir_after, workdir_at
-from fixer.instructions.family import stage_family
-from fixer.instructions.stages import lineage_before
+from fixer.model.base_image import family as stage_family
+from fixer.model.stages import lineage_before
 from fixer.syntax import Dockerfile, Instruction
 
 # directories every Linux distribution image has (not scratch or distroless, which the family excludes)
@@ -75,7 +75,7 @@ def _is_directory(df: Dockerfile, instr: Instruction, dest: str, sources: list[s
     path = clean(dest) if dest.startswith("/") else (clean(posixpath.join(cwd, dest)) if cwd else None)
     if path is None:
         return False
-    workdirs = {workdir_after(i) for i in lineage_before(instr) if i.cmd == "WORKDIR"}
+    workdirs = {workdir_after(i) for i in lineage_before(df, instr) if i.cmd == "WORKDIR"}
     if path == cwd or path in workdirs:
         return True
     if path in STANDARD_DIRS and stage_family(df, instr.stage).key in _DISTROS:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from fixer.engine.finding import Edit, Finding, Fix
 from fixer.engine.rules import RuleContext, rule
 from fixer.instructions.edits import indent_of
-from fixer.instructions.stages import lineage_before
+from fixer.model.stages import lineage_before
 from fixer.instructions.words import SpannedWord, expanded_names, mentioned_names, split_words
 from fixer.shell.lexer import unquote
 from fixer.syntax import Dockerfile, Instruction, ParseError
@@ -101,7 +101,7 @@ def _literal(raw: str) -> str | None:
 
 def _value_before(df: Dockerfile, instr: Instruction, name: str) -> str | None:
     """The literal value `name` has just before `instr`, when an earlier ENV or ARG of the stage sets it."""
-    for i in lineage_before(instr):
+    for i in lineage_before(df, instr):
         if i.cmd not in ("ENV", "ARG"):
             continue
         for w in reversed(split_words(i.args, df.escape)):

@@ -8,7 +8,7 @@ from fixer.engine.finding import Edit, Finding, Fix
 from fixer.engine.rules import RuleContext, rule
 from fixer.instructions.casing import cased
 from fixer.instructions.quoting import double_quoted
-from fixer.instructions.stages import lineage_before
+from fixer.model.stages import lineage_before
 from fixer.syntax import Dockerfile, Instruction, ParseError
 from fixer.syntax.buildkit import node_of
 
@@ -60,7 +60,7 @@ def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
             yield ctx.report(df, instr.start, message, instruction=instr.index)
             continue
         text = f"{keyword} {key}={double_quoted(value, df.escape)}"
-        overridden = any(i.cmd == "LABEL" and _sets(df, i, key) for i in lineage_before(instr))
+        overridden = any(i.cmd == "LABEL" and _sets(df, i, key) for i in lineage_before(df, instr))
         edit = Edit(instr.file_offset(0), end, text)
         fix = Fix.unsafe(edit) if overridden else Fix.safe(edit)
         yield ctx.report(df, instr.start, message, fix, instruction=instr.index)

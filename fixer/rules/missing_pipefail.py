@@ -10,13 +10,14 @@ from fixer.engine.finding import Edit, Finding, Fix
 from fixer.engine.rules import RuleContext, rule
 from fixer.instructions.casing import cased
 from fixer.instructions.edits import indent_of
-from fixer.instructions.family import stage_family
-from fixer.instructions.stages import descendants
+from fixer.model.base_image import family as stage_family
+from fixer.model.stages import descendants
 from fixer.packages.script import run_script
 from fixer.shell.lexer import LexError, tokenize
 from fixer.shell.model import CommandList, Compound
 from fixer.shell.parse import ShellParseError, parse
-from fixer.shell.stage_shell import DEFAULT, shell_at
+from fixer.model.shells import DEFAULT
+from fixer.model.state import shell_at
 from fixer.syntax import Dockerfile, Instruction, Stage
 
 BASH = ["/bin/bash", "-o", "pipefail", "-c"]

@@ -9,8 +9,9 @@ from fixer.engine.finding import Finding, Fix
 from fixer.engine.rules import RuleContext, rule
 from fixer.packages.commands import Call, each_run, has_long
 from fixer.packages.edits import insert_after
-from fixer.packages.script import stage_chain, stage_of
-from fixer.packages.stages import cache_mounted, mounted_matching, variable
+from fixer.model.stages import chain, stage_of
+from fixer.model.state import value_at
+from fixer.packages.stages import cache_mounted, mounted_matching
 from fixer.syntax import Dockerfile, Instruction
 
 # distributions whose packaged pip predates `--no-cache-dir` (pip 6.0, December 2014)
@@ -34,8 +35,8 @@ def needs_no_cache_dir(call: Call) -> bool:
 
 
 def _old_pip(df: Dockerfile, instr: Instruction) -> bool:
-    chain = stage_chain(stage_of(df, instr))
-    return bool(chain) and bool(_OLD_PIP_BASE.match(chain[-1].base.strip()))
+    stages = chain(df, stage_of(df, instr))
+    return bool(stages) and bool(_OLD_PIP_BASE.match(stages[-1].base.strip()))
 
 
 @rule("DF010", "pip-cache-kept", hadolint=("DL3042",))
@@ -68,9 +69,9 @@ def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
         calls = [c for c in cmds.calls if needs_no_cache_dir(c)]
         if not calls or mounted_matching(run.instr, _PIP_CACHE_MOUNT):
             continue
-        if variable(df, run.instr, "PIP_NO_CACHE_DIR") is not None or "PIP_NO_CACHE_DIR=" in run.text:
+        if value_at(df, run.instr, "PIP_NO_CACHE_DIR") is not None or "PIP_NO_CACHE_DIR=" in run.text:
             continue
-        cache_dir = variable(df, run.instr, "PIP_CACHE_DIR")
+        cache_dir = value_at(df, run.instr, "PIP_CACHE_DIR")
         if cache_dir and cache_mounted(run.instr, cache_dir):
             continue
         message = "`pip install` without `--no-cache-dir` keeps pip's download cache in the image"

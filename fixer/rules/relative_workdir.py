@@ -9,7 +9,7 @@ from fixer.engine.finding import Edit, Finding, Fix
 from fixer.engine.rules import RuleContext, rule
 from fixer.instructions.copies import workdir_after
 from fixer.instructions.edits import args_span
-from fixer.shell.stage_shell import shell_at
+from fixer.model.state import shell_at
 from fixer.syntax import Dockerfile
 
 _WINDOWS = re.compile(r"^(?:[A-Za-z]:|\\)")

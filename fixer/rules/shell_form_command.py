@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 from fixer.engine.finding import Edit, Finding, Fix
 from fixer.engine.rules import RuleContext, rule
-from fixer.instructions.family import base_image
-from fixer.instructions.stages import chain, descendants
-from fixer.shell.stage_shell import shell_at
+from fixer.model.base_image import base_image
+from fixer.model.stages import chain, descendants
+from fixer.model.state import shell_at
 from fixer.syntax import Dockerfile, Instruction, Stage
 
 # characters the shell would interpret: expansions, quoting, globs, braces, operators, comments
@@ -45,7 +45,7 @@ def plain_words(args: str) -> list[str] | None:
 
 
 def _entrypoints(stage: Stage) -> list[Instruction]:
-    return [i for st in chain(stage) for i in st.instructions if i.cmd == "ENTRYPOINT"]
+    return [i for st in chain(df, stage) for i in st.instructions if i.cmd == "ENTRYPOINT"]
 
 
 def _sets_cmd(df: Dockerfile, stage: Stage) -> bool:

@@ -8,8 +8,8 @@ from fixer.data.base_families import NON_ROOT, verdict_of
 from fixer.engine.finding import Edit, Finding, Fix
 from fixer.engine.rules import RuleContext, rule
 from fixer.instructions.commands import runs
-from fixer.instructions.family import base_image, stage_family
-from fixer.instructions.stages import lineage_before
+from fixer.model.base_image import base_image, family
+from fixer.model.stages import lineage_before
 from fixer.syntax import Dockerfile, Instruction
 
 # options that change nothing when root runs sudo: keep the environment, set HOME, never prompt
@@ -21,11 +21,11 @@ _DISTROS = frozenset({"debian", "alpine", "busybox", "rhel", "rhel-minimal"})
 def runs_as_root(df: Dockerfile, instr: Instruction) -> bool:
     """Whether `instr` provably runs as root: the last USER before it names root, or there is none and
     the base image is a distribution image that runs as root."""
-    for i in lineage_before(instr):
+    for i in lineage_before(df, instr):
         if i.cmd == "USER":
             return i.args.strip() in _ROOT
     stage = instr.stage
-    if stage is None or stage_family(df, stage).key not in _DISTROS:
+    if stage is None or family(df, stage).key not in _DISTROS:
         return False
     image = base_image(df, stage)
     verdict = verdict_of(image) if image is not None else None

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from fixer.engine.finding import Edit, Finding, Fix
 from fixer.engine.rules import RuleContext, rule
 from fixer.instructions.commands import Command, runs
-from fixer.instructions.family import base_image, stage_family
-from fixer.instructions.stages import lineage_before
+from fixer.model.base_image import base_image, family as stage_family
+from fixer.model.stages import lineage_before
 from fixer.syntax import Dockerfile, Instruction
 
 _SILENT_LONG = ("--progress", "--quiet", "--no-verbose", "--output-file", "--append-output")
@@ -46,7 +46,7 @@ def quiet(cmd: Command) -> bool:
 def _gnu_wget_installed(df: Dockerfile, instr: Instruction, script: str, before: int) -> bool:
     if _INSTALLS_WGET.search(script[:before]):
         return True
-    return any(i.cmd == "RUN" and _INSTALLS_WGET.search(i.args) for i in lineage_before(instr))
+    return any(i.cmd == "RUN" and _INSTALLS_WGET.search(i.args) for i in lineage_before(df, instr))
 
 
 @rule("DF032", "wget-progress", hadolint=("DL3047",))

@@ -17,7 +17,7 @@ import pytest
 from fixer.engine.rules import all_rules, select_rules
 from fixer.packages.script import run_script
 from fixer.rules.missing_pipefail import pipefail
-from fixer.shell.stage_shell import shell_at
+from fixer.model.state import shell_at
 from fixer.syntax import Dockerfile, parse
 from tests.support.corpus import label
 from tests.support.hadolint_corpus import HADOLINT, ISSUE10, SEEN_THROUGH_APT_GET, FileRun, corpus, hadolint_codes, run_corpus

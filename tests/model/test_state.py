@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from fixer.model.shells import DEFAULT, WINDOWS, Shell, image_shell, shell_from_argv
-from fixer.model.state import end_state, shell_at, state_after, state_before, states, value_at
-from fixer.syntax import Instruction, parse
+from fixer.model.state import State, end_state, shell_at, state_after, state_before, states, value_at
+from fixer.syntax import Dockerfile, Instruction, parse
 
 TEXT = """\
 ARG VERSION=1.0
@@ -155,16 +153,23 @@ def test_global_arg_instruction_has_default_state() -> None:
     assert shell_at(df, df.instructions[0]) == DEFAULT
 
 
-def test_walk_is_linear() -> None:
-    """Asking for the shell of every RUN once must not re-walk the stage each time."""
+def test_walk_visits_each_instruction_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Asking for the state of every instruction must not re-walk the stage each time (it was quadratic)."""
+    import fixer.model.state as state_module
 
-    def cost(n: int) -> float:
-        df = parse("FROM debian\n" + "ENV A=1\nRUN true\n" * n)
-        t = time.perf_counter()
-        for instr in df.instructions:
-            shell_at(df, instr)
-        return time.perf_counter() - t
+    calls = 0
+    real = state_module.step
 
-    cost(200)  # warm up imports
-    small, big = cost(1000), cost(8000)
-    assert big < small * 8 * 3  # quadratic would be 64 times the small one
+    def counting(df: Dockerfile, state: State, instr: Instruction) -> State:
+        nonlocal calls
+        calls += 1
+        return real(df, state, instr)
+
+    monkeypatch.setattr(state_module, "step", counting)
+    n = 500
+    df = parse("FROM debian AS a\n" + "ENV A=1\nRUN true\n" * n + "FROM a\nRUN x\n")
+    for instr in df.instructions:
+        shell_at(df, instr)
+        state_after(df, instr)
+    # every instruction but the two FROMs is stepped once; state_after of the last one reuses the end state
+    assert calls == 2 * n + 1

@@ -11,7 +11,7 @@ import re
 import sys
 
 from fixer.deps.plan import plan
-from fixer.deps.stage import states
+from fixer.model.state import states
 from fixer.engine.finding import Applicability, Finding
 from fixer.engine.pipeline import fix_text
 from fixer.engine.rules import RuleContext, select_rules

@@ -387,14 +387,14 @@ def test_generated_comments_agree_with_bash(case: tuple[str, list[str], list[str
     ],
 )
 def test_shell_from_argv(argv: list[str], posix: bool, errexit: bool) -> None:
-    from fixer.shell.stage_shell import shell_from_argv
+    from fixer.model.shells import shell_from_argv
 
     sh = shell_from_argv(argv)
     assert (sh.posix, sh.errexit) == (posix, errexit)
 
 
 def test_shell_per_stage_inherited_and_from_windows_images() -> None:
-    from fixer.shell.stage_shell import shell_at
+    from fixer.model.state import shell_at
     from fixer.syntax import parse as parse_dockerfile
 
     df = parse_dockerfile(
