@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.unprivileged import nobody_folder, run_dockfix_as_nobody
+
 DOCKFIX = [sys.executable, "-m", "fixer"]
 # a file every rule set leaves alone, and one the cache rule (DF003) must change
 CLEAN = "FROM debian:12\nCMD [\"true\"]\n"
@@ -76,15 +78,18 @@ def test_other_files_still_processed_after_a_bad_one(tmp_path: Path) -> None:
 
 
 def test_permission_denied(tmp_path: Path) -> None:
-    f = tmp_path / "Dockerfile"
-    f.write_text(CLEAN)
-    f.chmod(0)
-    tmp_path.chmod(0o755)
     if os.geteuid() == 0:
-        # root reads any file: drop to nobody for this one run
-        cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *DOCKFIX, str(f)]
-        r = subprocess.run(cmd, capture_output=True, timeout=60, cwd="/")
+        # root reads any file: run as nobody, from a folder nobody can enter (tmp_path and the checkout
+        # may sit in private folders), so the only thing nobody is denied is the file itself
+        with nobody_folder() as folder:
+            f = folder / "Dockerfile"
+            f.write_text(CLEAN)
+            f.chmod(0)
+            r = run_dockfix_as_nobody(folder, str(f))
     else:
+        f = tmp_path / "Dockerfile"
+        f.write_text(CLEAN)
+        f.chmod(0)
         r = run(str(f))
     assert r.returncode == 2, r.stderr
     assert r.stderr.decode() == f"dockfix: error: {f}: permission denied\n"
