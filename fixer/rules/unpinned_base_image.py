@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from fixer.engine.finding import Edit, Finding, Fix
 from fixer.engine.rules import RuleContext, rule
 from fixer.images.reference import InvalidReferenceError, Reference, parse_reference
+from fixer.model.variables import expand_global
 
 if TYPE_CHECKING:
     from fixer.images.resolve import Resolution, Resolver
@@ -109,29 +110,13 @@ def _global_args(df: Dockerfile) -> dict[str, Declaration]:
     return out
 
 
-def _expand(text: str, args: dict[str, Declaration]) -> str | None:
-    """`text` with `$X`/`${X}` replaced by literal global ARG defaults; None if any cannot be."""
-    unknown = False
-
-    def sub(m: re.Match[str]) -> str:
-        nonlocal unknown
-        decl = args.get(m[1] or m[2])
-        if decl is None or not decl[1]:
-            unknown = True
-            return ""
-        return decl[3]
-
-    out = _VARIABLE.sub(sub, text)
-    return None if unknown or "$" in out else out
-
-
 class _Stages:
     """Stage names as BuildKit sees them: expanded with the global ARG defaults, case-insensitive."""
 
-    def __init__(self, df: Dockerfile, args: dict[str, Declaration]) -> None:
+    def __init__(self, df: Dockerfile) -> None:
         # None: a name that cannot be expanded, which could be anything
         self.names: list[str | None] = [
-            (_expand(st.name, args) or None) if st.name and "$" in st.name else st.name for st in df.stages
+            (expand_global(df, st.name) or None) if st.name and "$" in st.name else st.name for st in df.stages
         ]
         self.names = [n.lower() if n else n for n in self.names]
         self.unknown = [st.name is not None and n is None for st, n in zip(df.stages, self.names)]
@@ -147,7 +132,7 @@ def targets(df: Dockerfile) -> list[Target]:
     """Every floating image reference DF001 looks at, in file order (ARG defaults once)."""
     out: list[Target] = []
     args = _global_args(df)
-    stages = _Stages(df, args)
+    stages = _Stages(df)
     seen_args: set[str] = set()
     for instr in df.instructions:
         if instr.cmd == "FROM" and instr.stage is not None:
