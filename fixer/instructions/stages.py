@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from fixer.model.stages import parent
 from fixer.syntax import Dockerfile, Instruction, Stage
 
 _MOUNT_FROM = re.compile(r"(?:^|,)\s*from=(?P<value>[^,\s\"']+)", re.IGNORECASE)
@@ -37,12 +38,13 @@ def references(df: Dockerfile, stage: Stage) -> tuple[list[Reference], list[Inst
     for instr in df.instructions:
         if instr.stage is None or instr.stage.index <= stage.index:
             continue
-        if instr.cmd == "FROM" and instr.stage.parent is stage:
+        if instr.cmd == "FROM" and parent(df, instr.stage) is stage:
             base = instr.stage.base
             at = instr.args.find(base)
             s = instr.args_start + at
             a, b = instr.file_offset(s), instr.file_offset(s + len(base) - 1) + 1
-            if at < 0 or b - a != len(base):
+            # `FROM ${BASE}` names the stage through an ARG default: renaming it there is not this edit
+            if at < 0 or b - a != len(base) or "$" in base:
                 unclear.append(instr)
             else:
                 found.append(Reference(instr, a, b))

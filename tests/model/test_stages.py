@@ -101,3 +101,12 @@ def test_shipped(target: str | None, shipped_names: set[str]) -> None:
     assert {s.name for s in df.stages if shipped(df, s, target)} == shipped_names
     assert target_stage(df, "nope") is None
     assert shipped(df, df.stages[3], "nope")  # an unknown target falls back to the final stage
+
+
+def test_stage_references_through_an_arg_are_not_edited() -> None:
+    from fixer.instructions.stages import references
+
+    df = parse("ARG B=Build\nFROM alpine AS Build\nFROM ${B}\nFROM Build\n")
+    found, unclear = references(df, df.stages[0])
+    assert [r.instr.start_line for r in found] == [4]
+    assert [i.start_line for i in unclear] == [3]
