@@ -75,6 +75,7 @@ DELIBERATE = {
     "commented-instruction": "a commented-out instruction lies between them",
     "region-tag": "a region tag lies between them",
     "pragma": "a pragma is above one of them only",
+    "paragraph": "a blank line separates them",
     "cache-boundary": "{detail} is a dependency install kept in its own layer",
 }
 
@@ -106,7 +107,7 @@ def candidate_pairs(df: Dockerfile) -> Iterator[tuple[Instruction, Instruction]]
 def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     """## What it does
     Merges a `RUN` into the `RUN` right above it where hadolint's DL3059 flags the pair: same stage,
-    only comments or blank lines between, both in shell form with identical
+    only comment lines between, both in shell form with identical
     `--mount`/`--network`/`--security` flags, and each running a single command. A lone
     `RUN apt-get update` (`apk update`, `yum makecache`) is also merged into the install below it,
     however long that is.
@@ -130,7 +131,8 @@ def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     RUNs that chain several commands are a deliberate split (usually for layer caching: a large
     install kept apart from a pin, a download kept apart from the package install); like DL3059, the
     rule does not touch them. Nor does it merge across a comment block holding a commented-out
-    instruction (`# COPY …`, `#RUN …`) or a region tag (`[START …]`, `[END …]`); when only one of
+    instruction (`# COPY …`, `#RUN …`) or a region tag (`[START …]`, `[END …]`), nor (except for the
+    package index update) across a blank line, which starts a paragraph of its own; when only one of
     the two RUNs carries a pragma (`# hadolint ignore=`, `# dockfix: ignore`, `# check=`); next to a
     dependency install (`npm ci`, `pip install -r …`, `go mod download` …), which stays its own layer
     (see DF004); nor anywhere in a file where a RUN carries `# hadolint ignore=DL3059`.
@@ -295,6 +297,10 @@ def deliberate(df: Dockerfile, a: Instruction, b: Instruction, sa: Script, sb: S
             return Plan("region-tag")
     if _pragma_lines(list(a.comments)) != _pragma_lines(between):
         return Plan("pragma")
+    if update is None and any(not ln.text.strip() for ln in df.lines if a.end <= ln.start < b.start):
+        # a blank line starts a new paragraph: the author grouped the steps (often under a comment of
+        # their own), and a merge would fold that comment into the middle of a RUN
+        return Plan("paragraph")
     for instr in (a, b):
         install = dependency_install(df, instr)
         if install is not None:

@@ -88,7 +88,8 @@ def test_reported_without_fix(name: str) -> None:
         "chained-pip-pin", "update-then-other", "apk-update-no-cache", "commented-instruction",
         "commented-instruction-no-space", "region-tag", "pragma-different", "pragma-earlier-only",
         "pragma-later-only", "check-directive-one-side", "policy-dl3059", "policy-global",
-        "cache-boundary-go", "cache-boundary-npm", "cache-boundary-pip",
+        "cache-boundary-go", "cache-boundary-npm", "cache-boundary-pip", "paragraph-commented",
+        "paragraph-blank-line",
     ],
 )  # fmt: skip
 def test_deliberate_layout_is_neither_changed_nor_reported(name: str) -> None:
