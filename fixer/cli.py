@@ -6,11 +6,17 @@ import enum
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
+from fixer.engine.rules import Service
+from fixer.flags import split as split_flags
+from fixer.flags import with_rule_flags
 from fixer.report import FileOutcome
+
+if TYPE_CHECKING:
+    from fixer.prepare import Prepared
 
 app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
 # with rich installed, typer escapes "[default: …]" for rich markup even when markup is off: `\[default: text]`
@@ -28,11 +34,6 @@ class Format(str, enum.Enum):
     json = "json"
     sarif = "sarif"
     github = "github"
-
-
-class Pin(str, enum.Enum):
-    tag = "tag"
-    digest = "digest"
 
 
 def _use_color(choice: Color, stream: Any) -> bool:
@@ -61,6 +62,7 @@ def _fail(message: str) -> None:
 
 
 @app.command(context_settings={"help_option_names": ["-h", "--help"]})
+@with_rule_flags()
 def dockfix(
     paths: Annotated[Optional[list[str]], typer.Argument(help="Files or directories; '-' reads stdin.")] = None,
     diff: Annotated[bool, typer.Option("--diff", help="Print a unified diff of the fixes; write nothing (default).")] = False,
@@ -89,15 +91,10 @@ def dockfix(
         bool, typer.Option("--version", help="Print the version and exit.", is_eager=True, callback=_version)
     ] = False,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="Files processed in parallel (default: CPUs).")] = None,
-    pin: Annotated[Optional[Pin], typer.Option(help="DF001: pin to a version tag or to tag@digest.")] = None,
-    offline: Annotated[bool, typer.Option("--offline", help="DF001: use cached registry answers only.")] = False,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="DF001: ignore the registry answer cache.")] = False,
-    registry_timeout: Annotated[Optional[float], typer.Option(help="DF001: seconds per image lookup.")] = None,
-    context: Annotated[Optional[Path], typer.Option(help="DF004: the build context (default: the Dockerfile's folder).")] = None,
-    target: Annotated[Optional[str], typer.Option(help="DF005: the stage that is the final image.")] = None,
     dockerignore: Annotated[
         bool, typer.Option("--dockerignore", help="Also create a .dockerignore where a build has none (per mode).")
     ] = False,
+    **rule_flags: Any,  # the rules' declared flags (--pin, --offline, --context, --target, ...)
 ) -> None:
     """Fix Dockerfiles: pin base images, merge RUNs, clean package caches, reorder COPY, run as non-root."""
     from fixer import report
@@ -119,15 +116,14 @@ def dockfix(
 
     targets = paths or ["."]
     first = Path(targets[0]) if targets[0] != "-" else Path.cwd()
+    options, services = split_flags(rule_flags)
+    context = services.get(Service.CONTEXT)
     opts = RunOptions(
         select=_split(select),
         ignore=_split(ignore),
         unsafe_fixes=unsafe_fixes,
-        pin=pin.value if pin else None,
-        offline=offline,
-        no_cache=no_cache,
-        registry_timeout=registry_timeout,
-        target=target,
+        rule_options=options,
+        target=services.get(Service.TARGET),
         context=context,
         isolated=isolated,
         config_file=config,
@@ -137,7 +133,7 @@ def dockfix(
         run = prepare(first, opts)
     except SetupError as e:
         _fail(str(e))
-    rules, ctx, settings, unsafe = run.rules, run.ctx, run.config, run.unsafe
+    rules, settings = run.rules, run.config
 
     mode = "write" if write else "check" if check else "diff"
     human = output_format is Format.text
@@ -145,12 +141,12 @@ def dockfix(
     workers = 1 if run.networked else (jobs or os.cpu_count() or 1)
     from fixer.runner import Job, run_jobs
 
-    job_list = [Job(name, path, mode, unsafe, settings.ignores_for(path)) for name, path in inputs]
+    job_list = [Job(name, path, mode) for name, path in inputs]
     if run.networked:
-        _prefetch(ctx.resolver, [p for _, p in inputs if p is not None])
+        _prefetch(run, [p for _, p in inputs if p is not None])
     outcomes: list[FileOutcome] = []
     try:
-        for outcome in run_jobs(job_list, rules, ctx, workers, show_unused_pragmas, progress=human):
+        for outcome in run_jobs(job_list, run, workers, show_unused_pragmas, progress=human):
             outcomes.append(outcome)
             if human and outcome.diff and mode == "diff":
                 lines = _colorize(outcome.diff) if _use_color(color, sys.stdout) else outcome.diff
@@ -222,10 +218,9 @@ def _dockerignores(paths: list[Path], context: Path | None, mode: str, human: bo
     return outcomes
 
 
-def _prefetch(resolver: Any, paths: list[Path]) -> None:
+def _prefetch(run: Prepared, paths: list[Path]) -> None:
     """Start every file's registry lookups at once: files are then fixed one by one from the answers."""
     from fixer.files import InputError, read
-    from fixer.rules.unpinned_base_image import prefetch
 
     texts = []
     for p in paths:
@@ -233,7 +228,9 @@ def _prefetch(resolver: Any, paths: list[Path]) -> None:
             texts.append(read(p))
         except InputError:
             continue  # reported when the file itself is processed
-    prefetch(resolver, texts)
+    for r in run.rules:
+        if r.prefetch is not None:
+            r.prefetch(run.ctx.resolver, texts)
 
 
 def _inputs(paths: list[str], settings: Any) -> list[tuple[str, Path | None]]:

@@ -10,10 +10,6 @@ _COLORS = {"+": "\x1b[32m", "-": "\x1b[31m", "@": "\x1b[36m", "h": "\x1b[1m"}
 _RESET = "\x1b[0m"
 
 
-def _lines(text: str) -> list[str]:
-    return text.splitlines(keepends=True) if text else []
-
-
 def _ends_open(lines: list[str]) -> bool:
     return bool(lines) and not lines[-1].endswith("\n")
 

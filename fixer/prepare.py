@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fixer.config import Settings
-from fixer.engine.rules import Rule, RuleContext
+from fixer.config import Settings as Config
+from fixer.engine.rules import FileContext, Rule
 
 
 def split_tokens(values: list[str] | None) -> list[str]:
@@ -29,28 +29,28 @@ class RunOptions:
     select: list[str] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)
     unsafe_fixes: bool | None = None
-    pin: str | None = None
-    offline: bool = False
-    no_cache: bool = False
-    registry_timeout: float | None = None
+    # rule options given on the command line, by rule code; None (or a False switch) means not given
+    rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     target: str | None = None
     context: Path | None = None
     isolated: bool = False
     config_file: Path | None = None
     no_hadolint_config: bool = False
+    resolver: Any = None  # a registry resolver to use instead of making one (tests, a caller's own)
+    registry: bool = True  # False: no resolver is made, rules that would ask a registry do without (tests)
 
 
 @dataclass
 class Prepared:
     rules: list[Rule]
-    ctx: RuleContext
+    ctx: FileContext  # every file's context but its path
     allow: Any  # Callable[[Finding], bool]
-    config: Settings  # exclusions and per-file ignores
+    config: Config  # exclusions and per-file ignores
     unsafe: bool | None
 
     @property
     def networked(self) -> bool:
-        """DF001 may ask a registry: files then share one resolver in one process."""
+        """A rule may ask a registry: files then share one resolver in one process."""
         return self.ctx.resolver is not None and not self.ctx.options.get("DF001", {}).get("offline", False)
 
     def close(self) -> None:
@@ -68,20 +68,26 @@ def _inside(path: Path | None, root: Path | None) -> Path | None:
     return path
 
 
-def load_settings(start: Path, opts: RunOptions, within: Path | None = None) -> Settings:
-    """The configuration for files under `start`; with `within`, only config files inside that folder count."""
-    from fixer.config import ConfigError, find_config, find_hadolint_config, hadolint_ignored, load
+def declared_options() -> dict[str, dict[str, type]]:
+    """Rule code -> {option: type} as the rules declare them: what config files may set."""
     from fixer.engine.rules import all_rules
 
-    known = {r.code: dict(r.options) for r in all_rules()}
+    return {r.code: {o.name: o.type for o in r.options} for r in all_rules()}
+
+
+def load_settings(start: Path, opts: RunOptions, within: Path | None = None) -> Config:
+    """The configuration for files under `start`; with `within`, only config files inside that folder count."""
+    from fixer.config import ConfigError, find_config, find_hadolint_config, hadolint_ignored, load
+
+    known = declared_options()
     try:
         if opts.isolated:
-            return Settings()
+            return Config()
         if opts.config_file is not None:
             settings = load(opts.config_file, known)
         else:
             found = _inside(find_config(start), within)
-            settings = load(found, known) if found else Settings()
+            settings = load(found, known) if found else Config()
         if not opts.no_hadolint_config:
             hl = _inside(find_hadolint_config(start), within)
             if hl is not None:
@@ -91,8 +97,36 @@ def load_settings(start: Path, opts: RunOptions, within: Path | None = None) -> 
     return settings
 
 
+def _given(value: Any) -> bool:
+    # a switch left off on the command line is no answer: the configuration still decides
+    return value is not None and value is not False
+
+
+def rule_options(settings: Config, given: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each rule's options: the command line over the config file over the declared defaults."""
+    from fixer.engine.rules import all_rules
+
+    out: dict[str, dict[str, Any]] = {}
+    for r in all_rules():
+        mine = out[r.code] = {o.name: o.default for o in r.options}
+        mine.update(settings.rule_options.get(r.code, {}))
+        for key, value in given.get(r.code, {}).items():
+            if r.option_named(key) is None:
+                raise SetupError(f"{r.code} has no option {key!r}")
+            if _given(value):
+                mine[key] = value
+    unknown = sorted(set(given) - set(out))
+    if unknown:
+        raise SetupError(f"options given for unknown rule {unknown[0]!r}")
+    # the config's top-level `pin` predates per-rule tables: it is DF001's pin unless that is set
+    df001 = out.setdefault("DF001", {})
+    if not _given(given.get("DF001", {}).get("pin")) and "pin" not in settings.rule_options.get("DF001", {}):
+        df001["pin"] = settings.pin
+    return out
+
+
 def prepare(start: Path, opts: RunOptions, within: Path | None = None) -> Prepared:
-    from fixer.engine.rules import UnknownRuleError, all_rules, select_rules
+    from fixer.engine.rules import Service, UnknownRuleError, all_rules, select_rules
     from fixer.runner import allow_policy
 
     settings = load_settings(start, opts, within)
@@ -102,17 +136,13 @@ def prepare(start: Path, opts: RunOptions, within: Path | None = None) -> Prepar
         rules = select_rules(opts.select or settings.select, [*(opts.ignore or settings.ignore), *by_hadolint])
     except UnknownRuleError as e:
         raise SetupError(f"{e} (in --select/--ignore or {settings.source or 'the defaults'})") from None
-    options: dict[str, dict[str, Any]] = {code: dict(o) for code, o in settings.rule_options.items()}
-    df001 = options.setdefault("DF001", {})
-    df001["pin"] = opts.pin or settings.pin
-    df001["offline"] = opts.offline or df001.get("offline", False)
-    df001["no_cache"] = opts.no_cache or df001.get("no_cache", False)
-    if opts.registry_timeout is not None:
-        df001["timeout"] = opts.registry_timeout
-    ctx = RuleContext(options=options, target=opts.target, context_dir=opts.context)
-    if any(r.code == "DF001" for r in rules):
+    options = rule_options(settings, opts.rule_options)
+    resolver = opts.resolver
+    if resolver is None and opts.registry and any(Service.RESOLVER in r.services for r in rules):
         from fixer.images.resolve import make_resolver
 
-        ctx.resolver = make_resolver(df001)
+        # the registry options are declared by DF001, whichever rule asks the registry
+        resolver = make_resolver(options["DF001"])
+    ctx = FileContext(options=options, target=opts.target, context_dir=opts.context, resolver=resolver)
     unsafe = opts.unsafe_fixes if opts.unsafe_fixes is not None else settings.unsafe_fixes
     return Prepared(rules, ctx, allow_policy(unsafe), settings, unsafe)

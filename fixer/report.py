@@ -34,14 +34,8 @@ def anchor(rule: Rule) -> str:
 
 
 def fix_safety(rule: Rule) -> str:
-    """'safe', 'unsafe', 'sometimes' or 'none', read from the rule's "Fix safety" section."""
-    m = re.search(r"## Fix safety\s+(\w+)", rule.doc)
-    word = (m.group(1).lower() if m else "none").rstrip(":")
-    if word in ("safe", "unsafe"):
-        return word
-    if word in ("none", "no", "report", "reported", "there"):
-        return "none"
-    return "sometimes"
+    """'safe', 'unsafe', 'sometimes' or 'none', as the rule declares it."""
+    return rule.fixes.value
 
 
 def _row(name: str, f: Finding) -> dict[str, Any]:

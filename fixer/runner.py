@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fixer.engine.finding import Applicability, Finding
-from fixer.engine.rules import Rule, RuleContext, all_rules
+from fixer.engine.pipeline import Result
+from fixer.engine.rules import all_rules
 from fixer.report import FileOutcome
+
+if TYPE_CHECKING:
+    from fixer.prepare import Prepared
 
 
 @dataclass(frozen=True)
@@ -18,11 +23,9 @@ class Job:
     name: str  # what the user sees; for a bad command-line argument, the error itself
     path: Path | None  # None: stdin when name is "-", else an argument error
     mode: str  # diff | check | write
-    unsafe: bool | None  # None: only the rules that are unsafe by default
-    ignore: Sequence[str] = ()  # rules per-file-ignores switches off for this file
 
 
-def allow_policy(unsafe: bool | None) -> object:
+def allow_policy(unsafe: bool | None) -> Callable[[Finding], bool]:
     by_default = {r.code for r in all_rules() if r.unsafe_by_default}
 
     def allow(f: Finding) -> bool:
@@ -35,9 +38,31 @@ def allow_policy(unsafe: bool | None) -> object:
     return allow
 
 
-def process(job: Job, rules: Sequence[Rule], ctx: RuleContext, unused: bool = False) -> FileOutcome:
+@dataclass
+class FileResult:
+    result: Result
+    unused_pragmas: list[tuple[int, str]] = field(default_factory=list)
+
+
+def fix_file(text: str, path: Path | None, run: Prepared, unused: bool = False) -> FileResult:
+    """Fix one file's text as configured: the one way the command line, the bot and the fixture tests fix a file.
+
+    Raises ParseError (the input does not parse) and FixedPointError (a dockfix bug); nothing is written.
+    """
+    from fixer.engine.pipeline import fix_text, unused_pragmas
+
+    rules = run.rules
+    off = {t.upper() for t in run.config.ignores_for(path)}
+    if off:
+        rules = [r for r in rules if r.code not in off and r.name.upper() not in off]
+    ctx = replace(run.ctx, path=path)
+    result = fix_text(text, rules, ctx, allow=run.allow)
+    return FileResult(result, unused_pragmas(text, rules, ctx) if unused else [])
+
+
+def process(job: Job, run: Prepared, unused: bool = False) -> FileOutcome:
     from fixer.diff import unified_diff
-    from fixer.engine.pipeline import FixedPointError, fix_text, unused_pragmas
+    from fixer.engine.pipeline import FixedPointError
     from fixer.files import InputError, decode, read, write_atomic
     from fixer.syntax import ParseError
 
@@ -45,15 +70,9 @@ def process(job: Job, rules: Sequence[Rule], ctx: RuleContext, unused: bool = Fa
     if job.path is None and job.name != "-":
         outcome.error = job.name
         return outcome
-    if job.ignore:
-        dropped = {t.upper() for t in job.ignore}
-        rules = [r for r in rules if r.code not in dropped and r.name.upper() not in dropped]
     try:
         text = decode(sys.stdin.buffer.read(), "<stdin>") if job.path is None else read(job.path)
-        ctx.path = job.path
-        result = fix_text(text, rules, ctx, allow=allow_policy(job.unsafe))  # type: ignore[arg-type]
-        if unused:
-            outcome.unused_pragmas = unused_pragmas(result.output, rules, ctx)
+        done = fix_file(text, job.path, run, unused)
     except InputError as e:
         outcome.error = str(e)
         return outcome
@@ -63,6 +82,8 @@ def process(job: Job, rules: Sequence[Rule], ctx: RuleContext, unused: bool = Fa
     except FixedPointError as e:
         outcome.error = f"{job.name}: internal error, left unchanged: {e} (please report this)"
         return outcome
+    result = done.result
+    outcome.unused_pragmas = done.unused_pragmas
     outcome.findings = result.findings
     outcome.changed = result.changed
     outcome.source = result.source
@@ -88,31 +109,29 @@ def process(job: Job, rules: Sequence[Rule], ctx: RuleContext, unused: bool = Fa
 
 
 # set in each worker process by fork; the rules and context cannot always be pickled
-_WORKER: tuple[Sequence[Rule], RuleContext, bool] | None = None
+_WORKER: tuple[Prepared, bool] | None = None
 
 
 def _work(job: Job) -> FileOutcome:
     assert _WORKER is not None
-    rules, ctx, unused = _WORKER
-    return process(job, rules, ctx, unused)
+    run, unused = _WORKER
+    return process(job, run, unused)
 
 
-def run_jobs(
-    jobs: list[Job], rules: Sequence[Rule], ctx: RuleContext, workers: int, unused: bool, progress: bool
-) -> Iterator[FileOutcome]:
+def run_jobs(jobs: list[Job], run: Prepared, workers: int, unused: bool, progress: bool) -> Iterator[FileOutcome]:
     """Outcomes in the order of `jobs`, whatever order the workers finish in."""
     bar = _Progress(len(jobs)) if progress and sys.stderr.isatty() and len(jobs) > 1 else None
     parallel = workers > 1 and len(jobs) >= 8 and not any(j.path is None and j.name == "-" for j in jobs)
     if not parallel:
         for job in jobs:
-            yield process(job, rules, ctx, unused)
+            yield process(job, run, unused)
             if bar:
                 bar.step()
     else:
         import multiprocessing
 
         global _WORKER
-        _WORKER = (rules, ctx, unused)
+        _WORKER = (run, unused)
         try:
             with multiprocessing.get_context("fork").Pool(workers) as pool:
                 for outcome in pool.imap(_work, jobs, chunksize=4):

@@ -19,30 +19,12 @@ GITHUB_BODY_LIMIT = 65_536
 MARKER = "<!-- dockfix-bot -->"
 TITLE_MAX = 72
 
-# short imperative phrases for commit subjects; a rule may carry its own as `Rule.action`
-ACTIONS = {
-    "DF001": "pin base images",
-    "DF002": "merge RUN instructions",
-    "DF003": "remove apt package lists",
-    "DF004": "copy the build context later",
-    "DF005": "run as a non-root user",
-    "DF006": "drop the apk cache",
-    "DF007": "clean the yum cache",
-    "DF008": "clean the dnf cache",
-    "DF009": "clean the zypper cache",
-    "DF010": "disable the pip cache",
-    "DF011": "install packages non-interactively",
-    "DF012": "skip recommended packages",
-    "DF020": "lower-case EXPOSE protocols",
-}
-
-
 def action(code: str, rules: Mapping[str, Rule]) -> str:
+    """The rule's own short imperative phrase for commit subjects (declared with the rule)."""
     r = rules.get(code)
-    own = getattr(r, "action", None)
-    if isinstance(own, str) and own:
-        return own
-    return ACTIONS.get(code) or f"fix {r.name if r else code}"
+    if r is None:
+        return f"fix {code}"
+    return r.phrase or f"fix {r.name}"
 
 
 def sections(doc: str) -> dict[str, str]:

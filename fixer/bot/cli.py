@@ -10,6 +10,10 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from fixer.engine.rules import Service
+from fixer.flags import split as split_flags
+from fixer.flags import with_rule_flags
+
 app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
 
 
@@ -18,12 +22,8 @@ class ForgeName(str, enum.Enum):
     gitlab = "gitlab"
 
 
-class Pin(str, enum.Enum):
-    tag = "tag"
-    digest = "digest"
-
-
 @app.command(context_settings={"help_option_names": ["-h", "--help"]})
+@with_rule_flags(without=frozenset({Service.CONTEXT}))
 def bot(
     repo: Annotated[Optional[str], typer.Option(help="OWNER/NAME (default: $GITHUB_REPOSITORY, $CI_PROJECT_PATH, the origin URL).")] = None,
     forge: Annotated[Optional[ForgeName], typer.Option(help="Where the repository lives (default: gitlab under GitLab CI, else github).")] = None,
@@ -47,11 +47,7 @@ def bot(
         Optional[bool], typer.Option("--unsafe-fixes/--no-unsafe-fixes", help="Also apply fixes that may change behaviour.")
     ] = None,
     isolated: Annotated[bool, typer.Option("--isolated", help="Ignore the repository's configuration files.")] = False,
-    pin: Annotated[Optional[Pin], typer.Option(help="DF001: pin to a version tag or to tag@digest.")] = None,
-    offline: Annotated[bool, typer.Option("--offline", help="DF001: use cached registry answers only.")] = False,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="DF001: ignore the registry answer cache.")] = False,
-    registry_timeout: Annotated[Optional[float], typer.Option(help="DF001: seconds per image lookup.")] = None,
-    target: Annotated[Optional[str], typer.Option(help="DF005: the stage that is the final image.")] = None,
+    **rule_flags: Any,  # the rules' declared flags (--pin, --offline, --target, ...), as dockfix has them
 ) -> None:
     """Run dockfix's fixes over a git checkout and open (or update) one pull request with them.
 
@@ -98,15 +94,13 @@ def _run(a: dict[str, Any]) -> None:
     url = git.remote_url()
     repo = where.repository(a["repo"], forge_name, env, url)
     api = where.api_url(a["api_url"], forge_name, env, url)
+    options, services = split_flags(a["rule_flags"])
     fix_options = FixOptions(
         select=_split(a["select"]),
         ignore=_split(a["ignore"]),
         unsafe_fixes=a["unsafe_fixes"],
-        pin=a["pin"].value if a["pin"] else None,
-        offline=a["offline"],
-        no_cache=a["no_cache"],
-        registry_timeout=a["registry_timeout"],
-        target=a["target"],
+        rule_options=options,
+        target=services.get(Service.TARGET),
         isolated=a["isolated"],
     )
     author = Identity.parse(a["author"]) if a["author"] else Options().author

@@ -46,10 +46,9 @@ class FixRun:
 
 # the bot's options and setup are dockfix's own: one code path for both commands
 FixOptions = RunOptions
-Settings = Prepared
 
 
-def settings(root: Path, opts: FixOptions) -> Settings:
+def settings(root: Path, opts: FixOptions) -> Prepared:
     """Rules, context and unsafe-fix policy as `dockfix --write` builds them, from `root`'s own config files.
 
     Config files count only inside the repository: the folders above a checkout are not its settings.
@@ -62,10 +61,11 @@ def settings(root: Path, opts: FixOptions) -> Settings:
         raise UsageError(f"the repository's configuration: {e}".replace(str(root) + "/", "")) from None
 
 
-def fix_tree(root: Path, tracked: Mapping[str, Entry], s: Settings) -> FixRun:
+def fix_tree(root: Path, tracked: Mapping[str, Entry], s: Prepared) -> FixRun:
     """Fix every Dockerfile under `root` that git tracks; nothing is written."""
-    from fixer.engine.pipeline import FixedPointError, fix_text
+    from fixer.engine.pipeline import FixedPointError
     from fixer.files import InputError, discover, read
+    from fixer.runner import fix_file
     from fixer.syntax import ParseError
 
     run = FixRun()
@@ -75,12 +75,8 @@ def fix_tree(root: Path, tracked: Mapping[str, Entry], s: Settings) -> FixRun:
         # untracked files are not the repository's; a symlink's target is fixed under its own name
         if entry is None or entry.kind != "blob" or entry.mode == SYMLINK or s.config.excluded(path):
             continue
-        dropped = {t.upper() for t in s.config.ignores_for(path)}
-        rules = [r for r in s.rules if r.code not in dropped and r.name.upper() not in dropped]
         try:
-            text = read(path)
-            s.ctx.path = path
-            result = fix_text(text, rules, s.ctx, allow=s.allow)
+            result = fix_file(read(path), path, s).result
         except InputError as e:
             run.problems.append(str(e).replace(str(root) + "/", ""))
             continue

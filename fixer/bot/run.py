@@ -21,10 +21,11 @@ from typing import TextIO
 
 from fixer.bot import body as bodymod
 from fixer.bot.errors import BotError, UsageError
-from fixer.bot.fixes import FixOptions, FixRun, Settings, fix_tree, settings
+from fixer.bot.fixes import FixOptions, FixRun, fix_tree, settings
 from fixer.bot.forge import ChangeRequest, Forge, ForgeError
 from fixer.bot.git import DEFAULT_IDENTITY, Git, Identity
 from fixer.engine.rules import Rule
+from fixer.prepare import Prepared
 
 
 @dataclass
@@ -68,7 +69,7 @@ class Bot:
     ) -> None:
         self.git = git
         self.fix_options = fix_options
-        self.settings: Settings | None = None  # read from the base commit's own config files
+        self.settings: Prepared | None = None  # read from the base commit's own config files
         self.opts = opts
         self.make_forge = make_forge
         self.out = out
@@ -105,8 +106,7 @@ class Bot:
             try:
                 run = fix_tree(root, self.git.tree(base_sha), self.settings)
             finally:
-                if self.settings.ctx.resolver is not None:
-                    self.settings.ctx.resolver.close()
+                self.settings.close()
         for p in run.problems:
             self.err.write(f"dockfix-bot: warning: {p}\n")
         return run

@@ -65,6 +65,8 @@ class Finding:
     buildkit: tuple[str, ...] = ()
     pass_no: int = field(default=0, compare=False)  # the pipeline pass that found it (1 = the input text)
     fixed: bool = field(default=False, compare=False)
+    # text offset in the pass that found it, so the pipeline can map the finding back to the user's file
+    offset: int | None = field(default=None, compare=False)
 
     @property
     def fixable(self) -> bool:

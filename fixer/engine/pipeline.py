@@ -7,11 +7,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from fixer.engine.finding import Applicability, Edit, Finding, Fix
-from fixer.engine.rules import Rule, RuleContext
+from fixer.engine.rules import FileContext, Rule
 from fixer.engine.suppression import suppress
+from fixer.engine.trace import Trace
 from fixer.syntax import Dockerfile, Instruction, ParseError, parse
 
 MAX_PASSES = 16
+# Text a fix inserted final for the other rules (issue 14 §3). Off by default until DF002 stops merging
+# the user-creation RUN DF005 inserts: a second run sees that RUN as the user's and merges it, so with
+# this on, 143 of 653 corpus files would change again on a second run.
+FINAL_INSERTS = False
 
 
 class FixedPointError(RuntimeError):
@@ -35,26 +40,23 @@ class Result:
         return [f for f in self.findings if not f.fixed]
 
 
-def check(df: Dockerfile, rules: Sequence[Rule], ctx: RuleContext) -> list[Finding]:
-    findings: list[Finding] = []
-    for r in rules:
-        ctx.rule = r
-        findings.extend(r.check(df, ctx))
-    ctx.rule = None
-    return suppress(df, findings)
+def _raw(df: Dockerfile, rules: Sequence[Rule], ctx: FileContext) -> list[Finding]:
+    return [f for r in rules for f in r.check(df, ctx.for_rule(r))]
 
 
-def unused_pragmas(text: str, rules: Sequence[Rule], ctx: RuleContext) -> list[tuple[int, str]]:
-    """`# dockfix:` pragmas in `text` that suppress nothing the rules find (for --show-unused-pragmas)."""
+def check(df: Dockerfile, rules: Sequence[Rule], ctx: FileContext) -> list[Finding]:
+    return suppress(df, _raw(df, rules, ctx))
+
+
+def unused_pragmas(text: str, rules: Sequence[Rule], ctx: FileContext) -> list[tuple[int, str]]:
+    """`# dockfix:` pragmas in `text` that suppress nothing the rules find (for --show-unused-pragmas).
+
+    Give it the user's text, not the fixed one: the lines printed must be the user's lines.
+    """
     from fixer.engine.suppression import unused
 
     df = parse(text)
-    raw: list[Finding] = []
-    for r in rules:
-        ctx.rule = r
-        raw.extend(r.check(df, ctx))
-    ctx.rule = None
-    return [(line, t) for line, t in unused(df, raw) if "dockfix" in t.lower()]
+    return [(line, t) for line, t in unused(df, _raw(df, rules, ctx)) if "dockfix" in t.lower()]
 
 
 def apply_edits(text: str, edits: Sequence[Edit]) -> str:
@@ -88,19 +90,28 @@ def safe_only(f: Finding) -> bool:
 def fix_text(
     text: str,
     rules: Sequence[Rule],
-    ctx: RuleContext | None = None,
+    ctx: FileContext | None = None,
     allow: Allow = safe_only,
     max_passes: int = MAX_PASSES,
+    final_inserts: bool | None = None,
 ) -> Result:
-    """Fix `text` to a fixed point. Raises ParseError when the input itself does not parse."""
-    ctx = ctx or RuleContext()
+    """Fix `text` to a fixed point. Raises ParseError when the input itself does not parse.
+
+    Every finding's position is the user's (mapped back through the edits of earlier passes), and
+    text one rule's fix inserted is final for the other rules: their findings resting on it are dropped.
+    """
+    ctx = ctx or FileContext()
     df = parse(text)
+    original = df
+    trace = Trace()
     fixed: list[Finding] = []
     dropped: list[Finding] = []
     bad: set[tuple[str, tuple[Edit, ...]]] = set()
     seen = {text}
     for passes in range(1, max_passes + 1):
         findings = check(df, rules, ctx)
+        if FINAL_INSERTS if final_inserts is None else final_inserts:
+            findings = trace.keep_final(df, findings)
         for f in findings:
             f.pass_no = passes
         candidates = [f for f in findings if f.fix is not None and allow(f) and _signature(f) not in bad]
@@ -114,13 +125,17 @@ def fix_text(
             chosen.append(f)
             spans.append(span)
         if not chosen:
-            return Result(text, df.text, sorted([*fixed, *findings], key=_order), passes, dropped)
+            everything = [*fixed, *trace.to_original(original, df, findings)]
+            return Result(text, df.text, _once(sorted(everything, key=_order)), passes, dropped)
+        broke = len(dropped)
         new_df, applied = _apply(df, chosen, bad, dropped)
+        trace.to_original(original, df, dropped[broke:])
         if new_df is None:
             continue  # every chosen fix broke the file; they are now excluded, look again
-        for f in applied:
+        for f in trace.to_original(original, df, applied):
             f.fixed = True
             fixed.append(f)
+        trace.applied(df.text, applied)
         if new_df.text in seen:
             raise FixedPointError(f"fixes cycle back to an earlier text after {passes} passes")
         seen.add(new_df.text)
@@ -202,3 +217,15 @@ def _apply(
 
 def _order(f: Finding) -> tuple[int, int, str]:
     return f.line, f.column, f.code
+
+
+def _once(findings: list[Finding]) -> list[Finding]:
+    """Each finding printed once: two passes may report one problem at one place of the user's file."""
+    seen: set[tuple[str, int, int, str, bool]] = set()
+    out = []
+    for f in findings:
+        key = (f.code, f.line, f.column, f.message, f.fixed)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out

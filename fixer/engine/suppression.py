@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from fixer.engine.finding import Finding
+from fixer.model.memo import per_file
 from fixer.syntax import Dockerfile
+
+if TYPE_CHECKING:
+    from fixer.engine.rules import Rule
 
 _DOCKFIX = re.compile(r"^\s*#\s*dockfix:\s*(global\s+)?ignore(?:\s*=\s*([\w,\s-]+))?\s*$", re.IGNORECASE)
 _HADOLINT = re.compile(r"^\s*#\s*hadolint\s+(global\s+)?ignore\s*=\s*([\w,\s]+)$", re.IGNORECASE)
@@ -28,7 +33,8 @@ class Pragma:
     instruction: int | None  # None: the whole file
     used: bool = False
 
-    def covers(self, f: Finding) -> bool:
+    def covers(self, f: Finding | Rule) -> bool:
+        """Whether this pragma names the rule (by code, name, hadolint code or BuildKit check)."""
         if ALL in self.tokens:
             return True
         up = {t.upper() for t in self.tokens}
@@ -38,11 +44,6 @@ class Pragma:
             or any(h.upper() in up for h in f.hadolint)
             or any(b.upper() in up for b in f.buildkit)
         )
-
-
-@dataclass
-class Pragmas:
-    items: list[Pragma] = field(default_factory=list)
 
 
 def _tokens(spec: str | None) -> set[str]:
@@ -99,6 +100,17 @@ def suppress(df: Dockerfile, findings: Iterable[Finding], pragmas: list[Pragma] 
         if not hit:
             kept.append(f)
     return kept
+
+
+@per_file
+def _pragmas_of(df: Dockerfile) -> tuple[Pragma, ...]:
+    # a copy for questions only: `suppress` marks its own pragmas used, these are never marked
+    return tuple(read_pragmas(df))
+
+
+def silences(df: Dockerfile, r: Rule, instruction: int) -> bool:
+    """Whether a pragma of `df` silences rule `r` at the instruction with this index."""
+    return any(p.instruction in (None, instruction) and p.covers(r) for p in _pragmas_of(df))
 
 
 def unused(df: Dockerfile, findings: Iterable[Finding]) -> list[tuple[int, str]]:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from fixer.engine.finding import Edit, Finding, Fix
-from fixer.engine.rules import RuleContext, rule
+from fixer.engine.rules import Fixes, RuleContext, Service, rule
 from fixer.instructions.casing import keyword_span
 from fixer.instructions.copies import copy_args
 from fixer.syntax import Dockerfile
@@ -26,7 +26,14 @@ def is_archive(path: Path) -> bool:
     return head.startswith(_MAGIC) or head[257:262] == b"ustar"
 
 
-@rule("DF035", "add-instead-of-copy", hadolint=("DL3020",))
+@rule(
+    "DF035",
+    "add-instead-of-copy",
+    fixes=Fixes.SOMETIMES,
+    phrase="use COPY instead of ADD",
+    hadolint=("DL3020",),
+    services=(Service.CONTEXT,),
+)
 def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     """## What it does
     Turns `ADD` into `COPY` when every source is a local file or folder that is not an archive.

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from fixer.engine.finding import Edit, Finding, Fix
-from fixer.engine.rules import RuleContext, rule
-from fixer.engine.suppression import read_pragmas
+from fixer.engine.rules import Fixes, RuleContext, rule
 from fixer.packages.commands import Call, Commands, each_run, has_long, read
 from fixer.packages.edits import drop_command, insert_after
 from fixer.model.stages import children, runs_in, stage_of
@@ -32,18 +31,15 @@ def _in_cache(op: str) -> bool:
     return op.rstrip("*").rstrip("/").startswith(CACHE)
 
 
-def _later_reads_index(df: Dockerfile, instr: Instruction) -> bool:
+def _later_reads_index(df: Dockerfile, instr: Instruction, ctx: RuleContext) -> bool:
     """A later RUN (stage, ONBUILD triggers, stages built FROM it) runs apk on the index this RUN
     fetched, before any `apk update` of its own."""
-
-    pragmas = read_pragmas(df)
 
     def use(later: Instruction) -> str | None:
         run = run_script(df, later)
         if run is None:
             return None
-        probe = Finding("DF006", "apk-cache-kept", "", later.start_line, hadolint=("DL3019",))
-        silenced = any(p.instruction in (None, later.index) and p.covers(probe) for p in pragmas)
+        silenced = ctx.silenced(df, later.index)
         fixed = run.editable and not silenced  # its adds get --no-cache too
         for call in read(run.text).calls:
             if (call.tool == "apk" and call.subcommand == "update") or _cache_rm(call):
@@ -64,14 +60,14 @@ def _later_reads_index(df: Dockerfile, instr: Instruction) -> bool:
     return stage is not None and walk(stage, instr.index)
 
 
-def _drops(df: Dockerfile, run: RunScript, cmds: Commands) -> list[Edit]:
+def _drops(df: Dockerfile, run: RunScript, cmds: Commands, ctx: RuleContext) -> list[Edit]:
     """Delete `apk update` and `rm -rf /var/cache/apk/*` when `--no-cache` leaves them nothing to do."""
     apk = cmds.of("apk")
     if any(c.subcommand not in _INDEX_FREE for c in apk):
         return []
     updates = [c for c in apk if c.subcommand == "update"]
     rms = [c for c in cmds.of("rm") if _cache_rm(c)]
-    if updates and not rms and _later_reads_index(df, run.instr):
+    if updates and not rms and _later_reads_index(df, run.instr, ctx):
         return []
     edits: list[Edit] = []
     for c in updates:
@@ -86,7 +82,13 @@ def _drops(df: Dockerfile, run: RunScript, cmds: Commands) -> list[Edit]:
     return edits
 
 
-@rule("DF006", "apk-cache-kept", hadolint=("DL3019",))
+@rule(
+    "DF006",
+    "apk-cache-kept",
+    fixes=Fixes.SAFE,
+    phrase="drop the apk cache",
+    hadolint=("DL3019",),
+)
 def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     """## What it does
     Finds `apk add` without `--no-cache` and adds the option after `add`. In the same RUN, an
@@ -123,6 +125,6 @@ def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
         if not run.editable:
             yield ctx.report(df, owner.start, f"{message} (not fixed: {run.refusal})", instruction=owner.index)
             continue
-        edits = [insert_after(run, c, "--no-cache") for c in adds] + _drops(df, run, cmds)
+        edits = [insert_after(run, c, "--no-cache") for c in adds] + _drops(df, run, cmds, ctx)
         yield ctx.report(df, owner.start, message, fix=Fix.safe(*edits), instruction=owner.index)
 

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from fixer.engine.finding import Finding, Fix
-from fixer.engine.rules import RuleContext, rule
+from fixer.engine.rules import Fixes, RuleContext, rule
 from fixer.packages.commands import Call, each_run, has_long
 from fixer.packages.edits import insert_after
 from fixer.model.stages import chain, stage_of
@@ -39,7 +39,13 @@ def _configured_off(df: Dockerfile, instr: Instruction) -> bool:
     return False
 
 
-@rule("DF012", "apt-install-recommends", hadolint=("DL3015",))
+@rule(
+    "DF012",
+    "apt-install-recommends",
+    fixes=Fixes.UNSAFE,
+    phrase="skip recommended packages",
+    hadolint=("DL3015",),
+)
 def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     """## What it does
     Finds `apt-get install` (and `apt install`) without `--no-install-recommends` and offers to add it

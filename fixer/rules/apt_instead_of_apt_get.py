@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from fixer.engine.finding import Edit, Finding, Fix
-from fixer.engine.rules import RuleContext, rule
+from fixer.engine.rules import Fixes, RuleContext, rule
 from fixer.model.base_image import family as stage_family
 from fixer.packages.commands import each_run
 from fixer.syntax import Dockerfile
@@ -19,7 +19,13 @@ SAME = {
 }  # fmt: skip
 
 
-@rule("DF033", "apt-instead-of-apt-get", hadolint=("DL3027",))
+@rule(
+    "DF033",
+    "apt-instead-of-apt-get",
+    fixes=Fixes.SOMETIMES,
+    phrase="use apt-get instead of apt",
+    hadolint=("DL3027",),
+)
 def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     """## What it does
     Replaces `apt` with `apt-get` in RUN scripts for the subcommands apt-get shares (`install`, `update`,

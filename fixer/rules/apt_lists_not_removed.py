@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from fixer.engine.finding import Edit, Finding, Fix
-from fixer.engine.rules import RuleContext, rule
+from fixer.engine.rules import Fixes, RuleContext, Service, rule
 from fixer.packages.commands import Call, Commands, each_run, read
 from fixer.packages.edits import append_commands, insert_before
 from fixer.model.stages import children, runs_in, shipped, stage_of
@@ -118,7 +118,14 @@ def _fix(df: Dockerfile, run: RunScript, cmds: Commands, instr: Instruction) -> 
     return Fix.safe(*edits, *extra)
 
 
-@rule("DF003", "apt-lists-not-removed", hadolint=("DL3009",))
+@rule(
+    "DF003",
+    "apt-lists-not-removed",
+    fixes=Fixes.SAFE,
+    phrase="remove apt package lists",
+    hadolint=("DL3009",),
+    services=(Service.TARGET,),
+)
 def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     """## What it does
     Finds RUN instructions that run `apt-get update` (or `apt update`) and install packages without

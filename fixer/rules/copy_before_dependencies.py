@@ -14,7 +14,7 @@ from fixer.deps.plan import Plan
 from fixer.deps.plan import plan as make_plan
 from fixer.model.state import states
 from fixer.engine.finding import Finding, Fix
-from fixer.engine.rules import RuleContext, rule
+from fixer.engine.rules import Fixes, RuleContext, Service, rule
 from fixer.syntax import Dockerfile
 
 
@@ -70,7 +70,13 @@ def _manifest_lines(df: Dockerfile, plan: Plan, context: BuildContext | None) ->
     return "".join(lines)
 
 
-@rule("DF004", "copy-before-dependencies")
+@rule(
+    "DF004",
+    "copy-before-dependencies",
+    fixes=Fixes.SOMETIMES,
+    phrase="copy the build context later",
+    services=(Service.CONTEXT,),
+)
 def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     """## What it does
     Finds a `COPY` or `ADD` of the build context that comes before steps which do not use what it

@@ -6,7 +6,7 @@ import posixpath
 from collections.abc import Iterator
 
 from fixer.engine.finding import Edit, Finding, Fix
-from fixer.engine.rules import RuleContext, rule
+from fixer.engine.rules import Fixes, RuleContext, Service, rule
 from fixer.instructions.copies import clean, copy_args, workdir_after, workdir_at
 from fixer.model.base_image import family as stage_family
 from fixer.model.stages import lineage_before
@@ -21,7 +21,14 @@ STANDARD_DIRS = frozenset(
 _DISTROS = frozenset({"debian", "alpine", "busybox", "rhel", "rhel-minimal"})
 
 
-@rule("DF030", "copy-destination-not-directory", hadolint=("DL3021",))
+@rule(
+    "DF030",
+    "copy-destination-not-directory",
+    fixes=Fixes.SOMETIMES,
+    phrase="end multi-source COPY destinations with /",
+    hadolint=("DL3021",),
+    services=(Service.CONTEXT,),
+)
 def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     """## What it does
     Adds the trailing `/` to the destination of a `COPY` or `ADD` with more than one source.

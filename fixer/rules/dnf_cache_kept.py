@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from fixer.engine.finding import Finding
-from fixer.engine.rules import RuleContext, rule
+from fixer.engine.rules import Fixes, RuleContext, rule
 from fixer.packages.cleanup import CacheCleanup, check_cleanup, removes_dir
 from fixer.packages.commands import Call
 from fixer.syntax import Dockerfile
@@ -32,7 +32,13 @@ SPEC = CacheCleanup(
 )
 
 
-@rule("DF008", "dnf-cache-kept", hadolint=("DL3040",))
+@rule(
+    "DF008",
+    "dnf-cache-kept",
+    fixes=Fixes.SAFE,
+    phrase="clean the dnf cache",
+    hadolint=("DL3040",),
+)
 def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     """## What it does
     Finds RUN instructions that install or update packages with `dnf`, `microdnf` or `tdnf` and do not

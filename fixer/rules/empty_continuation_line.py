@@ -5,11 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from fixer.engine.finding import Edit, Finding, Fix
-from fixer.engine.rules import RuleContext, rule
+from fixer.engine.rules import Fixes, RuleContext, rule
 from fixer.syntax import Dockerfile, Instruction, Line
 
 
-@rule("DF027", "empty-continuation-line", buildkit=("NoEmptyContinuation",))
+@rule(
+    "DF027",
+    "empty-continuation-line",
+    fixes=Fixes.SAFE,
+    phrase="remove empty continuation lines",
+    buildkit=("NoEmptyContinuation",),
+)
 def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     """## What it does
     Deletes empty lines that sit inside an instruction continued with `\\`.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from fixer.engine.finding import Edit, Finding, Fix
-from fixer.engine.rules import RuleContext, rule
+from fixer.engine.rules import Fixes, RuleContext, rule
 from fixer.instructions.edits import indent_of
 from fixer.model.stages import lineage_before
 from fixer.instructions.words import SpannedWord, expanded_names, mentioned_names, split_words
@@ -14,7 +14,13 @@ from fixer.syntax import Dockerfile, Instruction, ParseError
 from fixer.syntax.buildkit import node_of
 
 
-@rule("DF034", "env-self-reference", hadolint=("DL3044",))
+@rule(
+    "DF034",
+    "env-self-reference",
+    fixes=Fixes.SOMETIMES,
+    phrase="split self-referencing ENV",
+    hadolint=("DL3044",),
+)
 def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     """## What it does
     Splits an `ENV` whose value refers to a variable that the same `ENV` defines into consecutive

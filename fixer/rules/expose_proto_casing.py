@@ -6,13 +6,19 @@ import re
 from collections.abc import Iterator
 
 from fixer.engine.finding import Edit, Finding, Fix
-from fixer.engine.rules import RuleContext, rule
+from fixer.engine.rules import Fixes, RuleContext, rule
 from fixer.syntax import Dockerfile
 
 _PORT = re.compile(r"(?P<port>[^\s/]+)/(?P<proto>[A-Za-z]+)")
 
 
-@rule("DF020", "expose-proto-casing", buildkit=("ExposeProtoCasing",))
+@rule(
+    "DF020",
+    "expose-proto-casing",
+    fixes=Fixes.SAFE,
+    phrase="lower-case EXPOSE protocols",
+    buildkit=("ExposeProtoCasing",),
+)
 def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     """## What it does
     Lower-cases the protocol of an `EXPOSE` port: `EXPOSE 80/TCP` becomes `EXPOSE 80/tcp`.

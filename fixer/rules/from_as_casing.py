@@ -5,12 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from fixer.engine.finding import Edit, Finding, Fix
-from fixer.engine.rules import RuleContext, rule
+from fixer.engine.rules import Fixes, RuleContext, rule
 from fixer.instructions.casing import as_word
 from fixer.syntax import Dockerfile
 
 
-@rule("DF022", "from-as-casing", buildkit=("FromAsCasing",))
+@rule(
+    "DF022",
+    "from-as-casing",
+    fixes=Fixes.SAFE,
+    phrase="match the casing of AS",
+    buildkit=("FromAsCasing",),
+)
 def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     """## What it does
     Writes the `AS` of `FROM image AS name` in the same casing as the `FROM` keyword.

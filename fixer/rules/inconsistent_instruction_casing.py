@@ -5,12 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from fixer.engine.finding import Edit, Finding, Fix
-from fixer.engine.rules import RuleContext, rule
+from fixer.engine.rules import Fixes, RuleContext, rule
 from fixer.instructions.casing import as_word, keyword_span, majority_lower
 from fixer.syntax import Dockerfile
 
 
-@rule("DF023", "inconsistent-instruction-casing", buildkit=("ConsistentInstructionCasing",))
+@rule(
+    "DF023",
+    "inconsistent-instruction-casing",
+    fixes=Fixes.SAFE,
+    phrase="use one casing for instruction keywords",
+    buildkit=("ConsistentInstructionCasing",),
+)
 def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     """## What it does
     Re-cases instruction keywords that differ from the casing most keywords of the file use (upper-case

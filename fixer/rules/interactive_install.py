@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from fixer.engine.finding import Edit, Finding, Fix
-from fixer.engine.rules import RuleContext, rule
+from fixer.engine.rules import Fixes, RuleContext, rule
 from fixer.packages.commands import APT_VALUES, Call, each_run, has_long, has_short, short_flags
 from fixer.packages.edits import insert_after
 from fixer.packages.script import RunScript
@@ -76,7 +76,13 @@ def _edit(run: RunScript, call: Call) -> Edit | None:
     return None
 
 
-@rule("DF011", "interactive-install", hadolint=("DL3014", "DL3030", "DL3038", "DL3034"))
+@rule(
+    "DF011",
+    "interactive-install",
+    fixes=Fixes.SAFE,
+    phrase="install packages non-interactively",
+    hadolint=("DL3014", "DL3030", "DL3038", "DL3034"),
+)
 def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     """## What it does
     Finds package-manager commands that stop to ask for confirmation and adds the flag that answers

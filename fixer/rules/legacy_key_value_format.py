@@ -6,13 +6,19 @@ import re
 from collections.abc import Iterator
 
 from fixer.engine.finding import Edit, Finding, Fix
-from fixer.engine.rules import RuleContext, rule
+from fixer.engine.rules import Fixes, RuleContext, rule
 from fixer.syntax import Dockerfile, Instruction, ParseError
 from fixer.syntax.buildkit import node_of
 from fixer.syntax.words import is_space
 
 
-@rule("DF026", "legacy-key-value-format", buildkit=("LegacyKeyValueFormat",))
+@rule(
+    "DF026",
+    "legacy-key-value-format",
+    fixes=Fixes.SAFE,
+    phrase="write ENV and LABEL as key=value",
+    buildkit=("LegacyKeyValueFormat",),
+)
 def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     """## What it does
     Rewrites the legacy whitespace form `ENV key value` (and `LABEL key value`) as `key=value`, quoting

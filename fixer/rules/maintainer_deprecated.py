@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from fixer.engine.finding import Edit, Finding, Fix
-from fixer.engine.rules import RuleContext, rule
+from fixer.engine.rules import Fixes, Option, RuleContext, rule
 from fixer.instructions.casing import cased
 from fixer.instructions.quoting import double_quoted
 from fixer.model.stages import lineage_before
@@ -18,9 +18,13 @@ AUTHORS = "org.opencontainers.image.authors"
 @rule(
     "DF021",
     "maintainer-deprecated",
+    fixes=Fixes.SAFE,
+    phrase="replace MAINTAINER with a label",
     hadolint=("DL4000",),
     buildkit=("MaintainerDeprecated",),
-    options={"label": str},
+    options=(
+        Option("label", str, "org.opencontainers.image.authors", "the label key MAINTAINER becomes"),
+    ),
 )
 def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     """## What it does

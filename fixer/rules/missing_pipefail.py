@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 
 from fixer.engine.finding import Edit, Finding, Fix
-from fixer.engine.rules import RuleContext, rule
+from fixer.engine.rules import Fixes, RuleContext, rule
 from fixer.instructions.casing import cased
 from fixer.instructions.edits import indent_of
 from fixer.model.base_image import family as stage_family
@@ -138,7 +138,13 @@ def _affected(df: Dockerfile, stage: Stage, first: Instruction) -> list[str]:
     return [s for s in (_script(df, i) for i in runs) if s is not None]
 
 
-@rule("DF038", "missing-pipefail", hadolint=("DL4006",))
+@rule(
+    "DF038",
+    "missing-pipefail",
+    fixes=Fixes.SOMETIMES,
+    phrase="set pipefail",
+    hadolint=("DL4006",),
+)
 def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     """## What it does
     Inserts `SHELL ["/bin/bash", "-o", "pipefail", "-c"]` (Alpine: `["/bin/ash", "-o", "pipefail", "-c"]`)

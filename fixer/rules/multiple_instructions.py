@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from fixer.engine.finding import Finding, Fix
-from fixer.engine.rules import RuleContext, rule
+from fixer.engine.rules import Fixes, RuleContext, rule
 from fixer.instructions.edits import remove
 from fixer.syntax import Dockerfile
 
@@ -15,6 +15,8 @@ _ONCE = ("CMD", "ENTRYPOINT", "HEALTHCHECK")
 @rule(
     "DF028",
     "multiple-instructions",
+    fixes=Fixes.SAFE,
+    phrase="drop overridden CMD, ENTRYPOINT and HEALTHCHECK",
     hadolint=("DL4003", "DL4004", "DL3012"),
     buildkit=("MultipleInstructionsDisallowed",),
 )

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from fixer.engine.finding import Finding, Fix
-from fixer.engine.rules import RuleContext, rule
+from fixer.engine.rules import Fixes, RuleContext, rule
 from fixer.packages.commands import Call, each_run, has_long
 from fixer.packages.edits import insert_after
 from fixer.model.stages import chain, stage_of
@@ -39,7 +39,13 @@ def _old_pip(df: Dockerfile, instr: Instruction) -> bool:
     return bool(stages) and bool(_OLD_PIP_BASE.match(stages[-1].base.strip()))
 
 
-@rule("DF010", "pip-cache-kept", hadolint=("DL3042",))
+@rule(
+    "DF010",
+    "pip-cache-kept",
+    fixes=Fixes.SAFE,
+    phrase="disable the pip cache",
+    hadolint=("DL3042",),
+)
 def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     """## What it does
     Finds `pip install` (also `pip3`, `pip3.12`, `python -m pip`) without `--no-cache-dir` and adds the

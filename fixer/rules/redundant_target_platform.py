@@ -6,14 +6,21 @@ import re
 from collections.abc import Iterator
 
 from fixer.engine.finding import Edit, Finding, Fix
-from fixer.engine.rules import RuleContext, rule
+from fixer.engine.rules import Fixes, RuleContext, rule
 from fixer.syntax import Dockerfile
 
 _TARGET = frozenset({"$TARGETPLATFORM", "${TARGETPLATFORM}"})
 _ARG_TARGET = re.compile(r"(?:^|\s)TARGETPLATFORM(?:=|\s|$)")
 
 
-@rule("DF029", "redundant-target-platform", hadolint=("DL3065",), buildkit=("RedundantTargetPlatform",))
+@rule(
+    "DF029",
+    "redundant-target-platform",
+    fixes=Fixes.SAFE,
+    phrase="drop redundant --platform flags",
+    hadolint=("DL3065",),
+    buildkit=("RedundantTargetPlatform",),
+)
 def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     """## What it does
     Removes `--platform=$TARGETPLATFORM` from `FROM`.

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from fixer.engine.finding import Edit, Finding, Fix
-from fixer.engine.rules import RuleContext, rule
+from fixer.engine.rules import Fixes, RuleContext, rule
 from fixer.instructions.copies import workdir_after
 from fixer.instructions.edits import args_span
 from fixer.model.state import shell_at
@@ -15,7 +15,14 @@ from fixer.syntax import Dockerfile
 _WINDOWS = re.compile(r"^(?:[A-Za-z]:|\\)")
 
 
-@rule("DF037", "relative-workdir", hadolint=("DL3000",), buildkit=("WorkdirRelativePath",))
+@rule(
+    "DF037",
+    "relative-workdir",
+    fixes=Fixes.SAFE,
+    phrase="make WORKDIR absolute",
+    hadolint=("DL3000",),
+    buildkit=("WorkdirRelativePath",),
+)
 def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     """## What it does
     Makes a relative `WORKDIR` absolute when the stage's earlier `WORKDIR`s fix what it resolves to, or

@@ -5,14 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from fixer.engine.finding import Edit, Finding, Fix
-from fixer.engine.rules import RuleContext, rule
+from fixer.engine.rules import Fixes, RuleContext, rule
 from fixer.instructions.stages import name_span, references
 from fixer.syntax import Dockerfile
 
 RESERVED = frozenset({"scratch", "context"})
 
 
-@rule("DF025", "reserved-stage-name", hadolint=("DL3063",), buildkit=("ReservedStageName",))
+@rule(
+    "DF025",
+    "reserved-stage-name",
+    fixes=Fixes.UNSAFE,
+    phrase="rename reserved stage names",
+    hadolint=("DL3063",),
+    buildkit=("ReservedStageName",),
+)
 def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     """## What it does
     Renames a stage called `scratch` or `context` to `scratch-stage` / `context-stage` (a number is

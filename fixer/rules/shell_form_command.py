@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 
 from fixer.engine.finding import Edit, Finding, Fix
-from fixer.engine.rules import RuleContext, rule
+from fixer.engine.rules import Fixes, RuleContext, rule
 from fixer.model.base_image import base_image
 from fixer.model.stages import chain, descendants
 from fixer.model.state import shell_at
@@ -52,7 +52,14 @@ def _sets_cmd(df: Dockerfile, stage: Stage) -> bool:
     return any(i.cmd == "CMD" for st in [stage, *descendants(df, stage)] for i in st.instructions)
 
 
-@rule("DF036", "shell-form-command", hadolint=("DL3025",), buildkit=("JSONArgsRecommended",))
+@rule(
+    "DF036",
+    "shell-form-command",
+    fixes=Fixes.SOMETIMES,
+    phrase="use exec form for commands",
+    hadolint=("DL3025",),
+    buildkit=("JSONArgsRecommended",),
+)
 def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     """## What it does
     Rewrites a shell-form `CMD`, `ENTRYPOINT` or `HEALTHCHECK CMD` made of plain words (no `$`, quotes, globs, `~`,

@@ -5,12 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from fixer.engine.finding import Edit, Finding, Fix
-from fixer.engine.rules import RuleContext, rule
+from fixer.engine.rules import Fixes, RuleContext, rule
 from fixer.instructions.stages import name_span, references
 from fixer.syntax import Dockerfile
 
 
-@rule("DF024", "stage-name-casing", buildkit=("StageNameCasing",))
+@rule(
+    "DF024",
+    "stage-name-casing",
+    fixes=Fixes.SAFE,
+    phrase="lower-case stage names",
+    buildkit=("StageNameCasing",),
+)
 def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     """## What it does
     Lower-cases a stage name (`FROM golang AS Builder`) and every place the file names that stage:

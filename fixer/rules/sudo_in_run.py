@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from fixer.data.base_families import NON_ROOT, verdict_of
 from fixer.engine.finding import Edit, Finding, Fix
-from fixer.engine.rules import RuleContext, rule
+from fixer.engine.rules import Fixes, RuleContext, rule
 from fixer.instructions.commands import runs
 from fixer.model.base_image import base_image, family
 from fixer.model.stages import lineage_before
@@ -32,7 +32,13 @@ def runs_as_root(df: Dockerfile, instr: Instruction) -> bool:
     return verdict is None or verdict.kind != NON_ROOT
 
 
-@rule("DF039", "sudo-in-run", hadolint=("DL3004",))
+@rule(
+    "DF039",
+    "sudo-in-run",
+    fixes=Fixes.SAFE,
+    phrase="remove sudo from RUN",
+    hadolint=("DL3004",),
+)
 def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     """## What it does
     Removes `sudo` (with the options `-E`, `-H`, `-n`) from commands of a RUN that runs as root: the

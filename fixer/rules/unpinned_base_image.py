@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from fixer.engine.finding import Edit, Finding, Fix
-from fixer.engine.rules import RuleContext, rule
+from fixer.engine.rules import Fixes, Option, RuleContext, Service, rule
 from fixer.images.reference import InvalidReferenceError, Reference, parse_reference
 from fixer.model.variables import expand_global
 
@@ -202,7 +202,21 @@ def _describe(t: Target) -> str:
     return f"image `{t.text}`{where} {floats}"
 
 
-@rule("DF001", "unpinned-base-image", hadolint=("DL3006", "DL3007"))
+@rule(
+    "DF001",
+    "unpinned-base-image",
+    fixes=Fixes.SAFE,
+    phrase="pin base images",
+    hadolint=("DL3006", "DL3007"),
+    services=(Service.RESOLVER,),
+    options=(
+        Option("pin", str, "tag", "pin to a version tag or to tag@digest", flag="--pin", choices=("tag", "digest")),
+        Option("offline", bool, False, "use cached registry answers only", flag="--offline"),
+        Option("no_cache", bool, False, "ignore the registry answer cache", flag="--no-cache"),
+        Option("timeout", float, None, "seconds per image lookup", flag="--registry-timeout"),
+    ),
+    prefetch=lambda resolver, texts: prefetch(resolver, texts),
+)
 def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     """Pin untagged and `:latest` images to the exact version they resolve to today.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from fixer.engine.finding import Edit, Finding, Fix
-from fixer.engine.rules import RuleContext, rule
+from fixer.engine.rules import Fixes, RuleContext, rule
 from fixer.instructions.commands import Command, runs
 from fixer.syntax import Dockerfile
 
@@ -53,7 +53,13 @@ def uid_and_log_init(cmd: Command) -> tuple[str | None, bool]:
     return uid, no_log
 
 
-@rule("DF031", "useradd-high-uid", hadolint=("DL3046",))
+@rule(
+    "DF031",
+    "useradd-high-uid",
+    fixes=Fixes.SAFE,
+    phrase="add --no-log-init to useradd",
+    hadolint=("DL3046",),
+)
 def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     """## What it does
     Adds `--no-log-init` (`-l`) to a `useradd` that creates a user with a uid above 99999, or one given

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from fixer.engine.finding import Edit, Finding, Fix
-from fixer.engine.rules import RuleContext, rule
+from fixer.engine.rules import Fixes, RuleContext, rule
 from fixer.instructions.commands import Command, runs
 from fixer.model.base_image import base_image, family as stage_family
 from fixer.model.stages import lineage_before
@@ -49,7 +49,13 @@ def _gnu_wget_installed(df: Dockerfile, instr: Instruction, script: str, before:
     return any(i.cmd == "RUN" and _INSTALLS_WGET.search(i.args) for i in lineage_before(df, instr))
 
 
-@rule("DF032", "wget-progress", hadolint=("DL3047",))
+@rule(
+    "DF032",
+    "wget-progress",
+    fixes=Fixes.SOMETIMES,
+    phrase="quiet wget progress output",
+    hadolint=("DL3047",),
+)
 def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     """## What it does
     Adds `--progress=dot:giga` to a `wget` that sets neither a progress style nor quiet output

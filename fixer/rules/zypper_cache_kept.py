@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from fixer.engine.finding import Finding
-from fixer.engine.rules import RuleContext, rule
+from fixer.engine.rules import Fixes, RuleContext, rule
 from fixer.packages.cleanup import CacheCleanup, check_cleanup, removes_dir
 from fixer.packages.commands import Call
 from fixer.syntax import Dockerfile
@@ -30,7 +30,13 @@ SPEC = CacheCleanup(
 )
 
 
-@rule("DF009", "zypper-cache-kept", hadolint=("DL3036",))
+@rule(
+    "DF009",
+    "zypper-cache-kept",
+    fixes=Fixes.SAFE,
+    phrase="clean the zypper cache",
+    hadolint=("DL3036",),
+)
 def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     """## What it does
     Finds RUN instructions that install or update packages with `zypper` and do not run `zypper clean`

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from fixer.syntax.errors import ParseError
 from fixer.syntax.tree import Heredoc, Instruction
+from fixer.syntax.goquote import go_quote
 from fixer.syntax.words import extract_builder_flags
 
 # Go's regexps `[\t\v\f\r ]+`: BuildKit's reWhitespace and tokenWhitespace (no "\n", no Unicode spaces)
@@ -91,34 +92,6 @@ def go_trim_space(s: str) -> str:
 def _go_split(s: str, limit: int = 0) -> list[str]:
     """Go's reWhitespace.Split(s, n); callers pass strings with no leading whitespace."""
     return _GO_WHITESPACE.split(s, maxsplit=max(limit - 1, 0))
-
-
-_QUOTE_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}
-
-
-def go_quote(s: str) -> str:
-    """Go's strconv.Quote. Undecodable bytes carried as surrogate escapes come out as \\xNN, as in Go."""
-    out = ['"']
-    for c in s:
-        o = ord(c)
-        if c == '"' or c == "\\":
-            out.append("\\" + c)
-        elif c.isprintable():  # Go's IsPrint: categories L, M, N, P, S and the ASCII space
-            out.append(c)
-        elif c in _QUOTE_ESCAPES:
-            out.append(_QUOTE_ESCAPES[c])
-        elif o < 0x20 or o == 0x7F:
-            out.append(f"\\x{o:02x}")
-        elif 0xDC80 <= o <= 0xDCFF:
-            out.append(f"\\x{o - 0xDC00:02x}")
-        elif 0xD800 <= o <= 0xDFFF:
-            out.append("\\ufffd")
-        elif o < 0x10000:
-            out.append(f"\\u{o:04x}")
-        else:
-            out.append(f"\\U{o:08x}")
-    out.append('"')
-    return "".join(out)
 
 
 # --- argument readers (line_parsers.go) ----------------------------------------------------------

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from fixer.syntax.goquote import go_quote
+
 
 def is_space(ch: str) -> bool:
     # Go's unicode.IsSpace, which BuildKit uses, agrees with str.isspace except for these separators
@@ -290,8 +292,6 @@ def _shell_words(line: str, raw: bool) -> list[str]:
     try:
         return _Lex(line, raw).stop_on("", raw)[1]
     except ValueError as e:
-        from fixer.syntax.buildkit import go_quote
-
         raise ValueError(f"failed to process {go_quote(line)}: {e}") from None
 
 

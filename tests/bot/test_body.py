@@ -10,6 +10,7 @@ from fixer.bot.fixes import FileFix, FixOptions, FixRun, fix_tree, settings
 from fixer.bot.git import Entry
 from fixer.bot.gitlab import BODY_LIMIT as GITLAB_LIMIT
 from fixer.engine.finding import Finding
+from fixer.engine.rules import all_rules
 
 
 def fixes(root: Path, files: dict[str, str], *select: str) -> tuple[FixRun, dict[str, body.Rule]]:
@@ -94,8 +95,15 @@ def test_titles_list_the_rules_and_stay_short() -> None:
         found = [Finding(c, c.lower(), "m", 1, fixed=True) for c in codes]
         return FixRun([FileFix("Dockerfile", "100644", "a", "b", found)])
 
-    assert body.title(applied("DF020", "DF002"), {}) == "dockfix: merge RUN instructions, lower-case EXPOSE protocols"
-    many = body.title(applied(*sorted(body.ACTIONS)), {})
+    rules = {r.code: r for r in all_rules()}
+    assert body.title(applied("DF020", "DF002"), rules) == "dockfix: merge RUN instructions, lower-case EXPOSE protocols"
+    many = body.title(applied(*sorted(rules)), rules)
     assert len(many) <= body.TITLE_MAX
     assert many.startswith("dockfix: pin base images, merge RUN instructions") and re.search(r" and \d+ more$", many)
-    assert body.title(applied("DF999"), {}) == "dockfix: fix DF999"
+    assert body.title(applied("DF999"), rules) == "dockfix: fix DF999"
+
+
+def test_every_rule_declares_its_own_commit_phrase() -> None:
+    phrases = [r.phrase for r in all_rules()]
+    assert all(p and p == p.strip() and not p.endswith(".") for p in phrases)
+    assert len(set(phrases)) == len(phrases), "two rules would read the same in a commit subject"

@@ -31,7 +31,7 @@ import pytest
 
 from fixer.engine.finding import Finding
 from fixer.engine.pipeline import fix_text
-from fixer.engine.rules import RuleContext, select_rules
+from fixer.engine.rules import FileContext, select_rules
 from fixer.syntax import ParseError, parse
 from tests.support.corpus import SHARED, available, is_dockerfile, label, read
 from tests.support.package_scripts import changed_scripts, syntax_ok
@@ -73,7 +73,7 @@ def fixed() -> dict[Path, Fixed]:
             parse(text)
         except ParseError:
             continue  # files the parser refuses are the foundation's business (none of ours to fix)
-        result = fix_text(text, RULES, RuleContext())
+        result = fix_text(text, RULES, FileContext())
         out[path] = Fixed(text, result.output, result.remaining)
     return out
 
@@ -92,7 +92,7 @@ def test_output_parses_and_keeps_instructions(path: Path, fixed: dict[Path, Fixe
 def test_second_run_changes_nothing(path: Path, fixed: dict[Path, Fixed]) -> None:
     if path not in fixed or fixed[path].output == fixed[path].text:
         return
-    again = fix_text(fixed[path].output, RULES, RuleContext())
+    again = fix_text(fixed[path].output, RULES, FileContext())
     assert again.output == fixed[path].output
 
 

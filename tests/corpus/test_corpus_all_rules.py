@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import dockerfile
 import pytest
 
 from fixer.engine.pipeline import fix_text
-from fixer.engine.rules import RuleContext, all_rules
+from fixer.engine.rules import FileContext, all_rules
 from fixer.runner import allow_policy
 from fixer.syntax import ParseError, parse
 from tests.support import corpus
@@ -27,17 +28,16 @@ MAY_SHRINK = {"RUN", "MAINTAINER", "CMD", "ENTRYPOINT", "HEALTHCHECK"}
 
 
 @pytest.fixture(scope="module")
-def ctx(tmp_path_factory: pytest.TempPathFactory) -> RuleContext:
+def ctx(tmp_path_factory: pytest.TempPathFactory) -> FileContext:
     from fixer.images.resolve import make_resolver
 
     cache = tmp_path_factory.mktemp("empty-registry-cache")
     resolver = make_resolver({"offline": True, "cache_dir": str(cache)})
-    return RuleContext(resolver=resolver, options={"DF001": {"offline": True}})
+    return FileContext(resolver=resolver, options={"DF001": {"offline": True}})
 
 
-def fix(text: str, ctx: RuleContext, path: Path) -> str:
-    ctx.path = path
-    return fix_text(text, all_rules(), ctx, allow=allow_policy(None)).output  # type: ignore[arg-type]
+def fix(text: str, ctx: FileContext, path: Path) -> str:
+    return fix_text(text, all_rules(), replace(ctx, path=path), allow=allow_policy(None)).output
 
 
 def comments(text: str) -> Counter[str]:
@@ -49,7 +49,7 @@ def kinds(text: str) -> Counter[str]:
 
 
 @pytest.mark.parametrize("path", corpus.params(corpus.corpus_files()))
-def test_all_rules_on_corpus_file(path: Path, ctx: RuleContext) -> None:
+def test_all_rules_on_corpus_file(path: Path, ctx: FileContext) -> None:
     text = corpus.read(path)
     try:
         parse(text)
@@ -79,7 +79,7 @@ def test_all_rules_on_corpus_file(path: Path, ctx: RuleContext) -> None:
     assert fix(out, ctx, path) == out
 
 
-def test_time_grows_linearly_with_file_size(ctx: RuleContext) -> None:
+def test_time_grows_linearly_with_file_size(ctx: FileContext) -> None:
     unit = (corpus.SHARED / "corpus" / "BretFisher__node-docker-good-defaults" / "Dockerfile")
     if not unit.exists():
         pytest.skip(corpus.MISSING)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from fixer.engine.pipeline import fix_text
-from fixer.engine.rules import RuleContext, select_rules
+from fixer.engine.rules import FileContext, select_rules
 from fixer.images.cache import Cache, Entry
 from fixer.images.resolve import Resolver, ResolverOptions
 from fixer.rules.unpinned_base_image import targets
@@ -43,7 +43,7 @@ def test_corpus_references_and_pins(tmp_path: Path) -> None:
     assert found > 50, "the corpus should hold many floating references"
     rules = select_rules(["DF001"])
     with Resolver(ResolverOptions(offline=True, cache_dir=tmp_path / "cache")) as r:
-        ctx = RuleContext(resolver=r)
+        ctx = FileContext(resolver=r)
         for path, text in texts.items():
             result = fix_text(text, rules, ctx)
             out = result.output

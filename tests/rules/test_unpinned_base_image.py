@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from fixer.engine.rules import RuleContext, select_rules
+from fixer.engine.rules import FileContext, select_rules
 from fixer.images.resolve import Resolver, ResolverOptions
 from fixer.rules.unpinned_base_image import prefetch
 from fixer.syntax import parse
@@ -41,8 +41,7 @@ def resolver_for(host: str, tmp_path: Path, **kw: Any) -> Resolver:
 
 def findings(text: str, resolver: Any) -> list[Any]:
     rules = select_rules(["DF001"])
-    ctx = RuleContext(resolver=resolver)
-    ctx.rule = rules[0]
+    ctx = FileContext(resolver=resolver).for_rule(rules[0])
     return list(rules[0].check(parse(text), ctx))
 
 

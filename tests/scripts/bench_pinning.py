@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from fixer.engine.pipeline import fix_text  # noqa: E402
-from fixer.engine.rules import RuleContext, select_rules  # noqa: E402
+from fixer.engine.rules import FileContext, select_rules  # noqa: E402
 from fixer.images.resolve import Resolver, ResolverOptions  # noqa: E402
 from tests.support.registry_fixtures import FaultProxy, Pusher, RegistryProcess, registry_binary  # noqa: E402
 
@@ -60,7 +60,7 @@ def main() -> int:
                 opts = ResolverOptions(cache_dir=root / "cache", **kw)  # type: ignore[arg-type]
                 with Resolver(opts) as r:
                     start = time.monotonic()
-                    out = fix_text(text, rules, RuleContext(resolver=r)).output
+                    out = fix_text(text, rules, FileContext(resolver=r)).output
                     return time.monotonic() - start, r, out
 
             cold, r, out = pin()

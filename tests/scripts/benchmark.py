@@ -59,7 +59,7 @@ def main() -> int:
 
     # linear in size: the same instruction mix repeated 1x, 10x, 100x
     from fixer.engine.pipeline import fix_text
-    from fixer.engine.rules import RuleContext, select_rules
+    from fixer.engine.rules import FileContext, select_rules
 
     rules = [r for r in select_rules(["ALL"]) if r.code != "DF001"]
     unit = (CORPUS / "BretFisher__node-docker-good-defaults" / "Dockerfile").read_text()
@@ -69,7 +69,7 @@ def main() -> int:
         for k in (1, 10, 100):
             text = unit + body * (k - 1)
             t0 = time.perf_counter()
-            fix_text(text, rules, RuleContext())
+            fix_text(text, rules, FileContext())
             dt = time.perf_counter() - t0
             growth = f" ({dt / prev:.1f}x the previous for 10x the size)" if prev else ""
             print(f"fix_text on {len(text) / 1024:.0f} KiB: {dt * 1000:.0f} ms{growth}")

@@ -14,7 +14,7 @@ from fixer.deps.plan import plan
 from fixer.model.state import states
 from fixer.engine.finding import Applicability, Finding
 from fixer.engine.pipeline import fix_text
-from fixer.engine.rules import RuleContext, select_rules
+from fixer.engine.rules import FileContext, select_rules
 from fixer.syntax import ParseError, parse
 from tests.support.corpus import SHARED, is_dockerfile, read
 
@@ -31,7 +31,7 @@ def main() -> None:
             return f.fix is not None and (unsafe or f.fix.applicability is Applicability.SAFE)
 
         try:
-            result = fix_text(read(path), rules, RuleContext(), allow=allow)
+            result = fix_text(read(path), rules, FileContext(), allow=allow)
         except ParseError:
             continue
         changed += result.changed

@@ -2,8 +2,12 @@
 
 A rule's folder `fixtures/<rule-name>/` holds `CASE.in.Dockerfile` with `CASE.out.Dockerfile` (what the
 fix must produce, byte for byte) and `CASE.keep.Dockerfile` (must come out unchanged). An optional
-`CASE.args` holds extra options as `key=value` lines (e.g. `unsafe=true`); a `CASE.context/` folder is
-the build context for rules that read it.
+`CASE.args` holds extra options as `key=value` lines (`unsafe=true`; `unsafe=default` for the policy a
+user gets without --unsafe-fixes, where a rule may apply its unsafe fix by default); a `CASE.context/`
+folder is the build context for rules that read it.
+
+Every case runs as `dockfix` runs a file: options through `prepare` (checked against the rules'
+declarations), then the one `fix_file`.
 """
 
 from __future__ import annotations
@@ -13,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from fixer.engine.finding import Applicability, Finding
-from fixer.engine.pipeline import Result, fix_text
-from fixer.engine.rules import RuleContext, select_rules
+from fixer.engine.pipeline import Result
+from fixer.prepare import RunOptions, prepare
+from fixer.runner import fix_file
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
@@ -35,21 +39,39 @@ def run(
     text: str,
     select: str,
     *,
-    unsafe: bool = False,
+    unsafe: bool | None = False,
     path: Path | None = None,
     context_dir: Path | None = None,
     options: dict[str, dict[str, Any]] | None = None,
     resolver: Any = None,
     target: str | None = None,
+    config: Path | None = None,
 ) -> Result:
-    """Fix `text` with the selected rules through the real pipeline."""
-    rules = select_rules(select.split(","))
-    ctx = RuleContext(path=path, context_dir=context_dir, options=options or {}, resolver=resolver, target=target)
+    """Fix `text` with the selected rules as `dockfix` would.
 
-    def allow(f: Finding) -> bool:
-        return f.fix is not None and (unsafe or f.fix.applicability is Applicability.SAFE)
+    `unsafe`: True/False as --unsafe-fixes/--no-unsafe-fixes, None as neither (the configured or default
+    policy); `config`: a config file to read (otherwise none is). No registry is asked unless `resolver` is given.
+    """
+    opts = RunOptions(
+        select=select.split(","),
+        unsafe_fixes=unsafe,
+        rule_options=options or {},
+        target=target,
+        context=context_dir,
+        isolated=config is None,
+        config_file=config,
+        no_hadolint_config=True,
+        resolver=resolver,
+        registry=False,
+    )
+    return fix_file(text, path, prepare(path or Path.cwd(), opts)).result
 
-    return fix_text(text, rules, ctx, allow=allow)
+
+def _unsafe(opts: dict[str, str], given: bool | None) -> bool | None:
+    value = opts.get("unsafe")
+    if value == "default":
+        return None
+    return value == "true" or bool(given)
 
 
 def pairs(rule_dir: str) -> list[Any]:
@@ -78,8 +100,7 @@ def context_for(path: Path) -> Path | None:
 
 def check_pair(src: Path, expected: Path, select: str, **kw: Any) -> None:
     """The fix gives the expected text, and running again on it changes nothing."""
-    opts = case_options(src)
-    unsafe = opts.get("unsafe") == "true" or kw.pop("unsafe", False)
+    unsafe = _unsafe(case_options(src), kw.pop("unsafe", False))
     kw.setdefault("context_dir", context_for(src))
     out = run(read(src), select, unsafe=unsafe, path=src, **kw).output
     assert out == read(expected)
@@ -88,8 +109,7 @@ def check_pair(src: Path, expected: Path, select: str, **kw: Any) -> None:
 
 
 def check_keep(src: Path, select: str, **kw: Any) -> None:
-    opts = case_options(src)
-    unsafe = opts.get("unsafe") == "true" or kw.pop("unsafe", False)
+    unsafe = _unsafe(case_options(src), kw.pop("unsafe", False))
     kw.setdefault("context_dir", context_for(src))
     text = read(src)
     assert run(text, select, unsafe=unsafe, path=src, **kw).output == text

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fixer.engine.pipeline import Result, fix_text
-from fixer.engine.rules import Rule, RuleContext, all_rules, select_rules
+from fixer.engine.rules import Rule, FileContext, all_rules, select_rules
 from fixer.syntax import ParseError, parse
 from tests.support.corpus import SHARED, is_dockerfile, read
 
@@ -67,8 +67,8 @@ def run_corpus(rules: Sequence[Rule], workdir: Path, files: Sequence[Path] | Non
         except ParseError:
             runs.append(FileRun(p, text, None))
             continue
-        result = fix_text(text, rules, RuleContext())
-        second = fix_text(result.output, rules, RuleContext()).output
+        result = fix_text(text, rules, FileContext())
+        second = fix_text(result.output, rules, FileContext()).output
         runs.append(FileRun(p, text, result, second))
     fixed: dict[Path, FileRun] = {}
     for r in runs:

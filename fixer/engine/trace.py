@@ -1,0 +1,145 @@
+"""What the passes of one run did to the text: positions back to the user's file, and whose text is whose.
+
+Each pass applies edits to the text the previous pass left. Keeping those edits lets the pipeline
+- print every finding at a place of the file the user gave (a finding about text a fix inserted points
+  at the insertion point), and
+- hold text one rule's fix inserted as final for the other rules: a later finding of another rule that
+  sits in that text, or whose fix edits it or moves something across it, is dropped. Otherwise the
+  user-creation RUN DF005 inserts is merged by DF002 or becomes the RUN step DF004 moves a COPY past,
+  and one change is reported twice.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from fixer.engine.finding import Edit, Finding
+from fixer.syntax import Dockerfile
+
+
+@dataclass(frozen=True)
+class Inserted:
+    """Text a rule's fix put there in this run, as offsets into the current text."""
+
+    start: int
+    end: int
+    code: str
+
+
+def back(offset: int, edits: Sequence[Edit]) -> int:
+    """The offset in the text before `edits` (sorted, not overlapping) of `offset` in the text after them.
+
+    An offset inside text an edit inserted maps to where the edit was made.
+    """
+    shift = 0
+    for e in edits:
+        new_start = e.start + shift
+        if offset < new_start:
+            break
+        if offset < new_start + len(e.text):
+            return e.start
+        shift += len(e.text) - (e.end - e.start)
+    return offset - shift
+
+
+def forward(offset: int, edits: Sequence[Edit], right: bool) -> int:
+    """Where `offset` of the text before `edits` lands after them; at an edit, its start or (`right`) its end."""
+    shift = 0
+    for e in edits:
+        if offset < e.start or (offset == e.start and not right):
+            break
+        if offset < e.end or offset == e.start:
+            return e.start + shift + (len(e.text) if right else 0)
+        shift += len(e.text) - (e.end - e.start)
+    return offset + shift
+
+
+def offset_of(df: Dockerfile, f: Finding) -> int:
+    if f.offset is not None:
+        return f.offset
+    if not df.lines:
+        return 0
+    ln = df.lines[min(max(f.line, 1), len(df.lines)) - 1]
+    return min(ln.start + max(f.column, 1) - 1, ln.end)
+
+
+def _new_text(e: Edit, deleted: Sequence[str]) -> list[tuple[int, int]]:
+    """The parts of `e.text` that are new: text the same fix deleted elsewhere and puts back here is moved, not new."""
+    moved = max((d for d in deleted if d.strip() and d in e.text), key=len, default=None)
+    if moved is None:
+        return [(0, len(e.text))] if e.text.strip() else []
+    at = e.text.index(moved)
+    parts = [(0, at), (at + len(moved), len(e.text))]
+    return [(a, b) for a, b in parts if e.text[a:b].strip()]
+
+
+class Trace:
+    def __init__(self) -> None:
+        self.passes: list[list[Edit]] = []  # the edits of each pass, in that pass's input coordinates
+        self.inserted: list[Inserted] = []  # in the current text's coordinates
+
+    def applied(self, text: str, fixes: Sequence[Finding]) -> None:
+        """Record the fixes one pass applied together to `text` (their edits do not overlap)."""
+        owned = sorted(((e, f.code, f) for f in fixes if f.fix is not None for e in f.fix.edits), key=lambda t: (t[0].start, t[0].end))
+        edits = [e for e, _, _ in owned]
+        spans = [
+            Inserted(forward(s.start, edits, right=False), forward(s.end, edits, right=True), s.code) for s in self.inserted
+        ]
+        shift = 0
+        for e, code, f in owned:
+            assert f.fix is not None
+            deleted = [text[x.start : x.end] for x in f.fix.edits if x.end > x.start]
+            start = e.start + shift
+            for a, b in _new_text(e, deleted):
+                spans.append(Inserted(start + a, start + b, code))
+            shift += len(e.text) - (e.end - e.start)
+        self.inserted = spans
+        self.passes.append(edits)
+
+    def keep_final(self, df: Dockerfile, findings: list[Finding]) -> list[Finding]:
+        """The findings that leave other rules' inserted text alone."""
+        if not self.inserted:
+            return findings
+        return [f for f in findings if not self._rests_on_other(df, f)]
+
+    def _rests_on_other(self, df: Dockerfile, f: Finding) -> bool:
+        others = [s for s in self.inserted if s.code != f.code]
+        if not others:
+            return False
+        at = offset_of(df, f)
+        if any(s.start <= at < s.end for s in others):
+            return True
+        if f.fix is None:
+            return False
+        lo, hi = f.fix.span()
+        for s in others:
+            if lo < s.end and s.start < hi:  # edits it, or moves text across it
+                return True
+            if any(e.start == e.end and s.start < e.start < s.end for e in f.fix.edits):
+                return True
+        return False
+
+    def to_original(self, original: Dockerfile, current: Dockerfile, findings: list[Finding]) -> list[Finding]:
+        """Move the positions of findings about `current` to the user's file (`original`), in place."""
+        if not self.passes:
+            return findings
+        starts = [i.start for i in original.instructions]
+        for f in findings:
+            at = offset_of(current, f)
+            for edits in reversed(self.passes):
+                at = back(at, edits)
+            f.line, f.column = original.position(_on_instruction(original, starts, at))
+        return findings
+
+
+def _on_instruction(df: Dockerfile, starts: list[int], at: int) -> int:
+    """`at`, or where the next instruction starts when `at` is outside every instruction: text inserted
+    above a comment block or at the end of the file is about the instruction it goes before (or after)."""
+    k = bisect.bisect_right(starts, at) - 1
+    if k >= 0 and at < df.instructions[k].end:
+        return at
+    if k + 1 < len(starts):
+        return starts[k + 1]
+    return df.instructions[-1].start if starts else at
