@@ -17,8 +17,12 @@ import pytest
 from tests.support.unprivileged import nobody_folder, run_dockfix_as_nobody
 
 DOCKFIX = [sys.executable, "-m", "fixer"]
-# a file every rule set leaves alone, and one the cache rule (DF003) must change
+# a file no rule fixes (the root-user rule reports it, unsafe), and one that a real rule,
+# DF020 expose-proto-casing, fixes as FIXED
 CLEAN = "FROM debian:12\nCMD [\"true\"]\n"
+DIRTY = "FROM alpine:3.20\nEXPOSE 80/TCP\n"
+FIXED = "FROM alpine:3.20\nEXPOSE 80/tcp\n"
+SEL = ("--select", "DF020")
 
 
 def run(*args: str, cwd: Path | None = None, stdin: bytes | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
@@ -70,11 +74,12 @@ def test_other_files_still_processed_after_a_bad_one(tmp_path: Path) -> None:
     bad = tmp_path / "bad.Dockerfile"
     bad.write_bytes(b"FROM a\nRUN <<EOF\n")
     good = tmp_path / "Dockerfile"
-    good.write_text(CLEAN)
-    r = run("--check", "--format", "json", str(bad), str(good))
+    good.write_text(DIRTY)
+    r = run("--check", "--format", "json", *SEL, str(bad), str(good))
     assert r.returncode == 2
-    assert json.loads(r.stdout) == [] or isinstance(json.loads(r.stdout), list)
-    assert "bad.Dockerfile:2" in r.stderr.decode()
+    assert [(row["file"], row["line"], row["code"]) for row in json.loads(r.stdout)] == [(str(good), 2, "DF020")]
+    assert r.stderr.decode().count("\n") == 1 and f"{bad}:2" in r.stderr.decode()
+    assert good.read_text() == DIRTY, "--check wrote"
 
 
 def test_permission_denied(tmp_path: Path) -> None:
@@ -117,20 +122,19 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
 
 def test_directory_walk_finds_dockerfiles_and_honours_gitignore(tmp_path: Path) -> None:
     names = ["Dockerfile", "Dockerfile.dev", "api.Dockerfile", "web.dockerfile", "Containerfile", "Containerfile.ci"]
+    (tmp_path / "src").mkdir()
     for n in names:
-        (tmp_path / "src" / n).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / "src" / n).write_text(CLEAN)
-    (tmp_path / "notes.txt").write_text("FROM a\n")
+        (tmp_path / "src" / n).write_text(DIRTY)
+    # each would be reported if the walk read it
+    (tmp_path / "notes.txt").write_text(DIRTY)
     (tmp_path / ".git").mkdir()
-    (tmp_path / ".git" / "Dockerfile").write_text(CLEAN)
+    (tmp_path / ".git" / "Dockerfile").write_text(DIRTY)
     (tmp_path / "vendor").mkdir()
-    (tmp_path / "vendor" / "Dockerfile").write_text(CLEAN)
+    (tmp_path / "vendor" / "Dockerfile").write_text(DIRTY)
     (tmp_path / ".gitignore").write_text("vendor/\n")
-    r = run("--check", "--format", "json", "--select", "ALL", str(tmp_path))
-    assert r.returncode in (0, 1), r.stderr
-    from fixer.files import discover
-
-    found = sorted(p.relative_to(tmp_path).as_posix() for p in discover(tmp_path))
+    r = run("--check", "--format", "json", *SEL, str(tmp_path))
+    assert r.returncode == 1, r.stderr
+    found = sorted(Path(row["file"]).relative_to(tmp_path).as_posix() for row in json.loads(r.stdout))
     assert found == sorted(f"src/{n}" for n in names)
 
 
@@ -151,9 +155,16 @@ def test_stdin_round_trips_with_rules_off() -> None:
 def test_json_format_prints_only_the_report(tmp_path: Path) -> None:
     f = tmp_path / "Dockerfile"
     f.write_text(CLEAN)
-    r = run("--format", "json", str(f))
+    r = run("--format", "json", *SEL, str(f))
     assert r.returncode == 0
-    assert isinstance(json.loads(r.stdout), list)
+    assert json.loads(r.stdout) == []
+    f.write_text(DIRTY)
+    r = run("--check", "--format", "json", *SEL, str(f))
+    assert r.returncode == 1
+    [row] = json.loads(r.stdout)
+    assert row["file"] == str(f) and (row["line"], row["column"]) == (2, 11)
+    assert (row["code"], row["name"], row["applicability"], row["fixable"]) == ("DF020", "expose-proto-casing", "safe", True)
+    assert row["buildkit"] == ["ExposeProtoCasing"]
 
 
 def test_help_works() -> None:
@@ -162,10 +173,6 @@ def test_help_works() -> None:
 
 
 # --- writing, through a real rule (DF020 expose-proto-casing) -------------------------------------
-
-DIRTY = "FROM alpine:3.20\nEXPOSE 80/TCP\n"
-FIXED = "FROM alpine:3.20\nEXPOSE 80/tcp\n"
-SEL = ("--select", "DF020")
 
 
 def test_check_exits_1_and_writes_nothing(tmp_path: Path) -> None:

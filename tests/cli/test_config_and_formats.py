@@ -34,11 +34,16 @@ def test_dockfix_toml_ignore_is_honoured(repo: Path) -> None:
 
 
 def test_pyproject_section_found_walking_up(repo: Path) -> None:
-    (repo / "pyproject.toml").write_text('[tool.dockfix]\nselect = ["DF001"]\n')
+    (repo / "pyproject.toml").write_text('[tool.dockfix]\nselect = ["DF020"]\n')
     sub = repo / "svc"
     sub.mkdir()
     (sub / "Dockerfile").write_text(DIRTY)
-    assert run("--check", "--offline", "Dockerfile", cwd=sub).returncode == 0
+    r = run("--check", "--format", "json", "Dockerfile", cwd=sub)
+    assert r.returncode == 1, r.stderr
+    # the default rule set also reports the root user here: only the parent's selection gives DF020 alone
+    assert [(row["code"], row["line"]) for row in json.loads(r.stdout)] == [("DF020", 2)]
+    isolated = run("--check", "--format", "json", "--isolated", "Dockerfile", cwd=sub)
+    assert {row["code"] for row in json.loads(isolated.stdout)} > {"DF020"}
 
 
 def test_dockfix_toml_wins_over_pyproject(repo: Path) -> None:
@@ -88,18 +93,16 @@ def test_per_file_ignores_and_exclude(repo: Path) -> None:
 
 
 def test_hadolint_yaml_ignored_list_silences_answering_rules(repo: Path) -> None:
-    from fixer.engine.rules import all_rules
-
-    rule = next((r for r in all_rules() if r.hadolint), None)
-    if rule is None:
-        pytest.skip("no rule answers a hadolint code yet")
+    # DF003 answers hadolint's DL3009 and flags line 2; DF002 (DL3059) flags line 3 and must stay
     (repo / "Dockerfile").write_text("FROM debian:12\nRUN apt-get update && apt-get install -y curl\nRUN true\n")
-    base = run("--format", "json", "--select", rule.code, "Dockerfile", cwd=repo)
-    (repo / ".hadolint.yaml").write_text("ignored:\n" + "".join(f"  - {c}\n" for c in rule.hadolint))
-    quiet = run("--format", "json", "--select", rule.code, "Dockerfile", cwd=repo)
-    assert json.loads(quiet.stdout) == []
-    again = run("--format", "json", "--no-hadolint-config", "--select", rule.code, "Dockerfile", cwd=repo)
-    assert json.loads(again.stdout) == json.loads(base.stdout)
+    select = ("--format", "json", "--select", "DF002,DF003", "Dockerfile")
+    base = json.loads(run(*select, cwd=repo).stdout)
+    assert sorted((row["code"], row["hadolint"]) for row in base) == [("DF002", ["DL3059"]), ("DF003", ["DL3009"])]
+    (repo / ".hadolint.yaml").write_text("ignored:\n  - DL3009\n")
+    quiet = json.loads(run(*select, cwd=repo).stdout)
+    assert [row["code"] for row in quiet] == ["DF002"]
+    again = json.loads(run("--no-hadolint-config", *select, cwd=repo).stdout)
+    assert again == base
 
 
 def test_sarif_is_valid_against_the_official_schema(repo: Path) -> None:
@@ -149,6 +152,8 @@ def test_unused_pragmas_are_reported(repo: Path) -> None:
 def test_check_directive_skips_buildkit_checks(repo: Path) -> None:
     (repo / "Dockerfile").write_text("# check=skip=ExposeProtoCasing\nFROM a\nEXPOSE 1/TCP\n")
     assert run("--check", "--select", "DF020", "Dockerfile", cwd=repo).returncode == 0
+    (repo / "Dockerfile").write_text("# check=skip=JSONArgsRecommended\nFROM a\nEXPOSE 1/TCP\n")
+    assert run("--check", "--select", "DF020", "Dockerfile", cwd=repo).returncode == 1, "another check skipped"
 
 
 def test_parallel_jobs_keep_order(tmp_path: Path) -> None:
