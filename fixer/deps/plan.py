@@ -2,7 +2,8 @@
 
 The walk starts after the COPY and passes instructions that provably neither read what it copied nor
 change where or how it copies: metadata, ENV/ARG it does not expand, COPYs to other places,
-WORKDIRs away from its destination (its relative destination is then written out), and RUNs whose
+WORKDIRs away from its destination (its relative destination is then written out) or of the folder
+it creates itself (`COPY . /app` then `WORKDIR /app`, run as root), and RUNs whose
 every command is recognised (see `fixer.deps.effects`) and touches nothing the COPY writes. The walk
 stops at anything else. A `COPY . <dst>` that stops at a dependency install needing only manifests
 is split: the manifests are copied just before the install and the full copy lands after it.
@@ -116,6 +117,8 @@ def plan(df: Dockerfile, stage: Stage, pos: int, context: BuildContext | None, b
             after = step(df, st, x)
             if copy.dst is None or after.workdir is None:
                 reason = "WORKDIR (destination or new directory unknown)"
+            elif _creates_destination(df, copy, x, after.workdir):
+                passed_workdir = True
             elif any(overlaps(after.workdir, w) for w in copy.writes + copy.creates):
                 reason = "WORKDIR of the destination"
             elif copy.instr.json:
@@ -158,12 +161,33 @@ def plan(df: Dockerfile, stage: Stage, pos: int, context: BuildContext | None, b
         return result
     result.after = instrs[last_run]
     result.runs_passed = sum(1 for i in instrs[pos + 1 : last_run + 1] if i.cmd == "RUN")
-    workdir_passed = any(i.cmd == "WORKDIR" for i in instrs[pos + 1 : last_run + 1])
-    if passed_workdir and workdir_passed and copy.dst is not None:
+    # a relative destination is written out when the COPY lands under another WORKDIR than its own
+    moved_workdir = sts[last_run].workdir != sts[pos].workdir
+    if passed_workdir and moved_workdir and copy.dst is not None:
         value = copy.dst_text
         if not value.startswith("/"):
             result.rewrite = copy.dst.rstrip("/") + "/" if copy.dst_is_dir else copy.dst
     return result
+
+
+def _creates_destination(df: Dockerfile, copy: CopyStep, workdir: Instruction, path: str) -> bool:
+    """Whether the COPY can move past a WORKDIR of its own destination (or of a folder above it).
+
+    `COPY . /app` then `WORKDIR /app` leaves the same tree either way round: the folder exists, owned
+    by root with mode 0755, whoever creates it. That holds when the copy writes a folder of its own
+    making (not a file named like the WORKDIR, not a source folder's metadata), sets no owner or mode
+    (`--chown`, `--chmod` and friends would apply to the folder it creates), and the WORKDIR runs as
+    root (BuildKit creates it as the USER).
+    """
+    from fixer.rules.sudo_in_run import runs_as_root  # a rule module: imported late, it imports the engine
+
+    if copy.dst is None or copy.instr.flags or copy.instr.json:
+        return False
+    # BuildKit makes a destination ending in `/` with MkdirAll(0755), as it makes a WORKDIR; `COPY . /app`
+    # makes /app from the context's root, which the context transfer does not carry (fsutil skips it)
+    if not (copy.copies_everything or copy.dst_text.endswith("/")) or not within(copy.dst, path):
+        return False
+    return runs_as_root(df, workdir)
 
 
 def _try_split(df: Dockerfile, result: Plan, x: Instruction, st: State, context: BuildContext | None) -> bool:

@@ -2,40 +2,23 @@
 
 from __future__ import annotations
 
-import functools
 import posixpath
 from collections.abc import Iterator
-from pathlib import Path
 
-from fixer.deps.context import BuildContext
-from fixer.deps.copies import CARRIED_FLAGS
 from fixer.deps.moves import Replacement, last_word_span, move_after
 from fixer.deps.plan import Plan
 from fixer.deps.plan import plan as make_plan
 from fixer.model.state import states
 from fixer.engine.finding import Finding, Fix
+from fixer.model.context import BuildContext, context_of
+from fixer.model.copies import PLAIN_FLAGS
 from fixer.engine.rules import Fixes, RuleContext, Service, rule
 from fixer.syntax import Dockerfile
 
 
 def build_context(ctx: RuleContext) -> BuildContext | None:
     """The build context folder: `--context`, else the Dockerfile's folder; None when unknown."""
-    root: Path | None = ctx.context_dir
-    if root is None and ctx.path is not None:
-        root = ctx.path.resolve().parent
-    if root is None or not root.is_dir():
-        return None
-    root = root.resolve()
-    ignore = root / ".dockerignore"
-    # a folder replaced or an ignore file edited since (a bot reusing a checkout path) is read afresh
-    stamp = (root.stat().st_ino, root.stat().st_mtime_ns, ignore.stat().st_mtime_ns if ignore.exists() else 0)
-    return _context(root, ctx.path.resolve() if ctx.path is not None else None, stamp)
-
-
-@functools.lru_cache(maxsize=16)
-def _context(root: Path, dockerfile: Path | None, stamp: tuple[int, int, int]) -> BuildContext:
-    # one per run of the command: the fix passes over a file (and the files of one folder) share it
-    return BuildContext(root, dockerfile)
+    return context_of(ctx.path, ctx.context_dir)
 
 
 def _summary(text: str, limit: int = 60) -> str:
@@ -51,7 +34,7 @@ def _manifest_lines(df: Dockerfile, plan: Plan, context: BuildContext | None) ->
     """The COPY lines for a split's manifests, grouped by folder; None when a path cannot be written."""
     assert plan.split is not None
     copy = plan.copy
-    flags = "".join(f.raw + " " for f in copy.instr.flags if f.name in CARRIED_FLAGS)
+    flags = "".join(f.raw + " " for f in copy.instr.flags if f.name in PLAIN_FLAGS)
     groups: dict[str, list[str]] = {}
     for f in plan.split.files:
         if f.startswith("../") or any(c in f for c in " \t\"'$\\`"):
@@ -124,9 +107,15 @@ def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     COPY creates above it. Distribution packages are trusted to stay out of /usr/local; the base
     image's own PATH and WORKDIR are not known, so a relative destination needs a WORKDIR. It never
     passes a VOLUME, a RUN it does not recognise, a RUN that names the destination, a relative path
-    or a variable that is not a literal ENV, or a WORKDIR of the destination; past another WORKDIR
-    the relative destination is written out as the absolute path it had. Adjacent COPYs that land
-    at the same place move together, in their order.
+    or a variable that is not a literal ENV, or a WORKDIR inside the destination. It passes a WORKDIR
+    of the destination (`COPY . /app` then `WORKDIR /app`) only when that WORKDIR runs as root and the
+    COPY has no flags, so that the folder comes out the same (root, 0755) whichever creates it; past
+    another WORKDIR the relative destination is written out as the absolute path it had. Adjacent
+    COPYs that land at the same place move together, in their order. A COPY moves only past at
+    least one RUN: passing metadata alone gains nothing.
+
+    A dependency install the split keeps in its own layer is a cache boundary for DF002 too: it is
+    never merged with the build step after it.
 
     The split is safe when the build context (the Dockerfile's folder, or `--context`) proves it:
     every manifest exists and is not excluded by `.dockerignore` (files the manifests name, such as

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from fixer.deps.context import BuildContext
+from fixer.model.context import BuildContext
 from fixer.deps.paths import Tree
 from fixer.engine.finding import Applicability
 from fixer.engine.pipeline import Result
@@ -21,12 +21,13 @@ FOLDER = FIXTURES / RULE
 
 
 def _run(src: Path, text: str | None = None) -> Result:
-    """Run DF004 on a fixture; `context=none` in CASE.args means no build context at all."""
+    """Run DF004 on a fixture; `context=none` in CASE.args means no build context at all, and
+    `select=DF002,DF004` runs DF002 beside it (the split must win over merging the install away)."""
     opts = case_options(src)
     none = opts.get("context") == "none"
     return run(
         read(src) if text is None else text,
-        "DF004",
+        opts.get("select", "DF004"),
         unsafe=opts.get("unsafe") == "true",
         path=None if none else src,
         context_dir=None if none else context_for(src),
@@ -103,7 +104,8 @@ def _naive_move(text: str) -> str:
 
 REFUSED = [
     "system-destination",  # apt installs into the destination
-    "workdir-of-destination",  # WORKDIR would create the directory instead of the COPY
+    "workdir-of-destination-chown",  # WORKDIR would create the directory as root, not as the --chown owner
+    "workdir-of-destination-user",  # WORKDIR would create the directory for USER nobody, the COPY for root
     "run-uses-destination",  # the RUN changes what was copied
     "chown-by-name",  # the user the COPY names only exists after the RUN
     "home-of-new-user",  # useradd skips the skeleton when the home exists

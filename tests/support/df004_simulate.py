@@ -5,7 +5,7 @@ build-context files (minus a simple `.dockerignore` reading) and RUN runs stand-
 record what they read. Each stand-in writes its output as a digest of what it read, so if moving a COPY
 changed what any step saw, the final file system differs. Unknown commands read the whole working
 directory. Directory metadata is tracked too (which step created a directory, and for whom), since a
-COPY that creates its destination gives it other ownership than a `mkdir` or WORKDIR would.
+COPY that creates its destination gives it its own owner (`--chown`), and a WORKDIR the USER's.
 """
 
 from __future__ import annotations
@@ -27,6 +27,10 @@ from fixer.syntax import Dockerfile, parse
 
 class BuildFailure(Exception):
     pass
+
+
+# how BuildKit creates a WORKDIR and a COPY's missing destination alike: only the owner differs
+MKDIR_0755 = "mkdir 0755"
 
 
 @dataclass
@@ -110,10 +114,11 @@ class FS:
         self.nodes[path] = Node("file", (old.data if old and append else "") + data, owner)
 
     def tree(self, root: str) -> str:
-        """Everything at and below `root`, as text (what a step that reads `root` sees)."""
+        """Everything at and below `root`, as text (what a step that reads `root` sees: names, contents
+        and owners; how a folder was created is compared in the final file system, not here)."""
         pre = root.rstrip("/") + "/"
         items = [(p, n) for p, n in sorted(self.nodes.items()) if p == root or p.startswith(pre) or root == "/"]
-        return json.dumps([(p, n.kind, n.data, n.owner, n.origin) for p, n in items]) if items else "absent"
+        return json.dumps([(p, n.kind, n.data, n.owner) for p, n in items]) if items else "absent"
 
     def remove(self, root: str) -> None:
         pre = root.rstrip("/") + "/"
@@ -191,11 +196,19 @@ def _copy(st: Stage, sources: list[str], dst: str, owner: str, context: Context 
         for one in matched:
             is_dir = (context.root / one).is_dir()
             if (is_dir or into_dir) and not st.fs.exists(target):
-                # the directory a COPY creates gets the copy's owner and the source folder's metadata
-                st.fs.mkdirs(target, owner, "copy")
+                # BuildKit creates a missing destination as WORKDIR creates its folder (MkdirAll, 0755),
+                # for the copy's owner; folders inside it take the source folders' metadata
+                st.fs.mkdirs(target, owner, MKDIR_0755)
             for rel, data in context.files(one):
                 path = posixpath.join(target, rel) if (is_dir or into_dir) else target
                 st.fs.write(path, data, owner, "copy")
+                if is_dir:
+                    # folders inside a copied folder take the source's metadata even when they exist
+                    # (BuildKit overwrites target metadata below the destination, never the destination)
+                    sub = posixpath.dirname(path)
+                    while sub != target and sub.startswith(target + "/"):
+                        st.fs.nodes[sub] = Node("dir", owner=owner, origin="copy")
+                        sub = posixpath.dirname(sub)
 
 
 def run_simple(st: Stage, cmd: Simple, text: str) -> None:
@@ -403,7 +416,7 @@ def build(text: str, context: Path | None) -> list[tuple[dict[str, tuple[str, st
                 if kind == "WORKDIR":
                     st.cwd = _abs(_expand(instr.args, st.env), st.cwd)
                     if not st.fs.exists(st.cwd):
-                        st.fs.mkdirs(st.cwd, st.user, "workdir")
+                        st.fs.mkdirs(st.cwd, st.user, MKDIR_0755)
                 elif kind == "ENV":
                     for k, v in re.findall(r"([A-Za-z_][A-Za-z0-9_]*)=(\S+)", instr.args):
                         st.env[k] = v.strip("\"'")
