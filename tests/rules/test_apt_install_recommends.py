@@ -12,9 +12,14 @@ from tests.support.fixture_pairs import FIXTURES, read, run
 RULE = "apt-install-recommends"
 
 
-def test_fix_is_unsafe() -> None:
-    (finding,) = run(read(FIXTURES / RULE / "safe_only.keep.Dockerfile"), RULE).findings
+def test_fix_is_unsafe_and_applied_only_when_asked_for() -> None:
+    text = read(FIXTURES / RULE / "safe_only.keep.Dockerfile")
+    default = run(text, RULE)
+    (finding,) = default.findings
     assert finding.applicability == "unsafe"
+    assert default.output == text
+    fixed = run(text, RULE, unsafe=True).output
+    assert fixed == text.replace("apt-get install -y curl", "apt-get install -y --no-install-recommends curl")
 
 
 def test_documented() -> None:
