@@ -225,7 +225,7 @@ def _codes(where: str, key: str, tokens: list[str]) -> list[str]:
         except UnknownRuleError:
             found = []
         if not found:
-            raise ConfigError(f"{where}: `{key}`: `{token}` names no rule")
+            raise ConfigError(f"{where}: `{key}`: unknown rule {token!r}")
         codes.extend(r.code for r in found)
     return codes
 

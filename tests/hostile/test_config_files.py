@@ -87,7 +87,7 @@ def test_a_rule_code_that_names_no_rule_is_an_error_naming_key_and_value(tmp_pat
     r = dockfix(tmp_path, "--offline", "Dockerfile")
     assert r.returncode == 2
     assert one_error_line(r.stderr) == (
-        f"dockfix: error: {tmp_path / '.dockfix.toml'}: `{key}`: `ZZZ999` names no rule"
+        f"dockfix: error: {tmp_path / '.dockfix.toml'}: `{key}`: unknown rule 'ZZZ999'"
     )
 
 
