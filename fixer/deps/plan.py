@@ -29,6 +29,11 @@ from fixer.syntax.buildkit import node_of
 
 # instructions a COPY never depends on and that never touch the file system
 METADATA = frozenset({"LABEL", "EXPOSE", "STOPSIGNAL", "HEALTHCHECK", "CMD", "ENTRYPOINT", "MAINTAINER", "USER"})
+# commands that take no time worth caching: a COPY moved past RUNs of only these gains nothing
+QUICK = frozenset(
+    """useradd adduser groupadd addgroup usermod groupmod mkdir chmod chown chgrp ln touch rm echo printf
+    true : set export cd umask""".split()
+)
 # more context files than this and the exact list of what a copy writes is not worth computing
 MAX_CONTEXT_FILES = 20000
 
@@ -157,8 +162,16 @@ def plan(df: Dockerfile, stage: Stage, pos: int, context: BuildContext | None, b
             break
     else:
         result.stop = "end of stage"
+    # land after the last RUN worth passing: passing only user creation, mkdir, chmod … (or metadata)
+    # saves no build time and reorders a file its authors laid out
     if last_run is None:
         return result
+    if result.split is None:
+        paying = [j for j in range(pos + 1, last_run + 1) if instrs[j].cmd == "RUN" and pays(df, instrs[j])]
+        if not paying:
+            result.stop = "passes only quick steps"
+            return result
+        last_run = paying[-1]
     result.after = instrs[last_run]
     result.runs_passed = sum(1 for i in instrs[pos + 1 : last_run + 1] if i.cmd == "RUN")
     # a relative destination is written out when the COPY lands under another WORKDIR than its own
@@ -270,3 +283,16 @@ def dependency_install(df: Dockerfile, run: Instruction) -> str | None:
         if inst is not None and inst.abort is None:
             return inst.command
     return None
+
+
+def pays(df: Dockerfile, run: Instruction) -> bool:
+    """Whether a RUN does work worth keeping cached (installs, downloads, builds): any command that is
+    not a quick file or account tweak (`QUICK`); unreadable scripts count as work."""
+    if run.json or run.heredocs:
+        return True
+    try:
+        script = parse(run.args)
+    except (ShellParseError, LexError):
+        return True
+    names = [c.name for c in walk([script.body]) if isinstance(c, Simple) and c.name is not None]
+    return not names or any(n.rsplit("/", 1)[-1] not in QUICK for n in names)
