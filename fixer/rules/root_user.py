@@ -32,34 +32,44 @@ from fixer.syntax import Dockerfile
 )
 def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     """## What it does
-    Makes the final image (the last stage, or the `--target` stage) run as a non-root user. It follows
-    the stage's `FROM` through earlier stages and literal `ARG` defaults to the base image, tells its
-    distribution family, and inserts what that family needs after the stage's last `RUN` or `USER` (so
-    package installs still run as root; in a stage without either, before `CMD`/`ENTRYPOINT`/`HEALTHCHECK`).
-    A trailing `USER root` that only needs a new value gets it in place:
+    Makes the final image (the last stage, or the `--target` stage) run as a non-root user. First it
+    learns who the base image runs as, and changes nothing until it knows: the stages the final stage is
+    built FROM; a Dockerfile of the same repository that builds the image (tagged by a compose file, a
+    bake file or a Makefile, or in a folder named like the image); the image's own config from its
+    registry (`config.User` for `linux/amd64`, or the `platform` option, through DF001's resolver, cache
+    and credentials; `--offline` reads the cache only); then dockfix's table of well-known images.
+
+    Where the base runs as root, it inserts a `USER` after the stage's last `RUN` or `USER` (so package
+    installs still run as root; in a stage without either, before `CMD`/`ENTRYPOINT`/`HEALTHCHECK`),
+    choosing, in this order: a user the Dockerfile creates (by uid when `-u` gives one); a numeric uid an
+    earlier `USER` used; the user the base image ships for apps (`node` in node images, `app` in .NET 8+,
+    `65532:65532` in distroless); else a user created the way the base's distribution expects, in a `RUN`
+    of its own right before the `USER`. A trailing `USER root` that only needs a new value gets it in place:
 
     | family | inserted |
     |---|---|
-    | Debian, Ubuntu, and images built on them (python, node, golang, ruby, php, openjdk …) | `RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid app --no-log-init --create-home app`, `USER 10001:10001` |
+    | Debian, Ubuntu, and images built on them (python, golang, ruby, php, openjdk …) | `RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid app --no-log-init --create-home app`, `USER 10001:10001` |
     | Alpine, BusyBox | `RUN addgroup -S -g 10001 app && adduser -S -D -u 10001 -G app app`, `USER 10001:10001` |
     | RHEL, UBI, Fedora, CentOS, Rocky, Alma, Oracle Linux | `RUN groupadd -r -g 10001 app && useradd -r -u 10001 -g app --no-log-init -m app`, `USER 10001:10001` |
-    | ubi-minimal, *-minimal, Amazon Linux (no shadow-utils), unknown images | `USER 10001:10001` |
-    | distroless | `USER 65532:65532` (its `nonroot` user) |
-    | scratch | `USER 65534:65534` |
+    | ubi-minimal, *-minimal, Amazon Linux (no shadow-utils), root images of no known distribution | `USER 10001:10001` |
+    | scratch | a numeric `USER` only where the file shows the uid: a numeric `COPY --chown`, or an `/etc/passwd` copied from a stage that creates a user with `-u` |
 
-    When the Dockerfile already creates a user (`useradd`/`adduser` in the stage or a stage it is built
-    from) it switches to that user (by uid when `-u` gives one) instead of creating another; when an
-    earlier `USER` named a numeric uid, it switches back to it. The uid, gid and name are options
-    (`uid`, `gid`, `name`).
+    The uid, gid and name of a created user are options (`uid`, `gid`, `name`).
 
-    It leaves alone, and says why: images already running as non-root (bitnami, `*-unprivileged`,
-    distroless `:nonroot`), images that start as root by design and step down themselves (postgres,
-    mysql, mariadb, mongo, redis, rabbitmq, nginx, httpd, php apache/fpm, Dockerfiles that install
-    gosu or su-exec, a CMD that starts nginx, apache, php-fpm, sshd, cron or dockerd), a `USER` set
-    from a variable, and Windows images (Windows accounts are names, not uids: use `USER ContainerUser`).
+    It reports without fixing, and says why: a base it cannot see (a `FROM` set by a variable, an image
+    neither the tree, the registry nor the table knows, an unreachable or private registry), unless a
+    `RUN` of the file creates a user without sudo, which only root can; a scratch image whose uid the file
+    does not show; images that start as root by design and step down themselves (postgres, mysql,
+    mariadb, mongo, redis, rabbitmq, nginx, httpd, php apache/fpm, Dockerfiles that install gosu or
+    su-exec, a CMD that starts nginx, apache, php-fpm, sshd, cron or dockerd); a `USER` set from a
+    variable; Windows images (Windows accounts are names, not uids: use `USER ContainerUser`). Images
+    already running as non-root (bitnami, jupyter, selenium, `*-unprivileged`, distroless `:nonroot`, or
+    whatever their config says) need nothing.
 
-    It also warns, without fixing, about `EXPOSE` of ports below 1024 and about the working directory
-    and files copied into it without `--chown`, which a non-root app cannot write.
+    It also warns, without fixing, about `EXPOSE` of ports below 1024, and about a `WORKDIR` created as
+    root and files copied without `--chown` into a folder the file shows the app writes (a `VOLUME`, a
+    `chown`/`chmod` of it, a path the `CMD`/`ENTRYPOINT` writes); code and binaries elsewhere should stay
+    root's.
 
     ## Why is this bad?
     A process that runs as root in a container is root on the host's kernel: a container escape or a

@@ -211,3 +211,30 @@ def test_verdicts() -> None:
     assert verdict_of(split_reference("elasticsearch:8.14.1")).kind == "non-root"  # type: ignore[union-attr]
     assert verdict_of(split_reference("bitnami/nginx")).kind == "non-root"  # type: ignore[union-attr]
     assert verdict_of(split_reference("someone/nginx")) is None  # only Docker Hub's official image
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("FROM debian\nRUN apt-get update\nRUN groupadd -g 5 a && useradd -u 5 -g a a\nUSER 5:5\n", [False, False, True, False]),
+        ("FROM alpine\nRUN addgroup -S a && adduser -S -D -G a a\nUSER a\n", [False, True, False]),
+        # a RUN that also installs, or is not followed by USER, is the user's own step
+        ("FROM debian\nRUN useradd a && apt-get update\nUSER a\n", [False, False, False]),
+        ("FROM debian\nRUN useradd a\nCOPY . .\nUSER a\n", [False, False, False, False]),
+    ],
+)
+def test_the_user_setup_step_is_recognised(text: str, expected: list[bool]) -> None:
+    from fixer.nonroot.user_setup import is_user_setup
+    from fixer.syntax import parse
+
+    df = parse(text)
+    assert [is_user_setup(df, i) for i in df.instructions] == expected
+
+
+def test_what_the_fix_inserts_is_a_user_setup_step() -> None:
+    from fixer.nonroot.user_setup import is_user_setup
+    from fixer.syntax import parse
+
+    out = run(read(FIXTURES / RULE / "own-run-before-user.in.Dockerfile"), RULE, unsafe=True).output
+    df = parse(out)
+    assert [i.start_line for i in df.instructions if is_user_setup(df, i)] == [7]
