@@ -51,7 +51,10 @@ class Entry:
             return None
         digest, tag, at = data.get("digest"), data.get("tag"), data.get("at")
         valid = _USER.fullmatch if user else is_tag
-        if not is_digest(digest) or not (tag is None or (isinstance(tag, str) and valid(tag))):
+        # a user entry of a single-platform image is keyed by the tag it was read through
+        if not (is_digest(digest) or (user and is_tag(digest))):
+            return None
+        if not (tag is None or (isinstance(tag, str) and valid(tag))):
             return None
         if not isinstance(at, (int, float)):
             return None

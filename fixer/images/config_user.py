@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from fixer.images.cache import Entry
 from fixer.images.errors import ResolveError
-from fixer.images.reference import Reference
+from fixer.images.reference import Reference, is_digest
 
 if TYPE_CHECKING:
     from fixer.images.registry import Endpoint, RegistryClient
@@ -61,7 +61,8 @@ def pick_platform(index: dict[str, Any], platform: str) -> str | None:
         if want_variant is not None and p.get("variant") not in (None, want_variant):
             continue
         digest = m.get("digest")
-        if isinstance(digest, str):
+        # it goes into the next request's path: only a digest, nothing a registry could steer elsewhere
+        if is_digest(digest):
             return digest
     return None
 
@@ -80,7 +81,7 @@ def fetch_user(client: RegistryClient, endpoint: Endpoint, ref: Reference, platf
         digest = reference
     config = doc.get("config")
     config_digest = config.get("digest") if isinstance(config, dict) else None
-    if not isinstance(config_digest, str):
+    if not is_digest(config_digest):
         raise ResolveError(f"malformed manifest for {what} from {endpoint.host}: no config")
     try:
         body = json.loads(client.blob(endpoint, ref.repository, config_digest, deadline))

