@@ -194,13 +194,18 @@ def _dockerignores(paths: list[Path], context: Path | None, mode: str, human: bo
     import difflib
 
     from fixer import dockerignore
+    from fixer.files import InputError
 
     groups: dict[Path, list[Path]] = {}
     for p in paths:
         groups.setdefault((context or p.parent).resolve(), []).append(p)
     outcomes = []
     for ctx_dir, files in groups.items():
-        plan = dockerignore.plan(files[0], ctx_dir, also=files[1:])
+        try:
+            plan = dockerignore.plan(files[0], ctx_dir, also=files[1:])
+        except InputError:
+            # the file's own error is reported; without its COPY sources no pattern is known to be safe
+            continue
         if plan is None:
             continue
         outcome = FileOutcome(str(plan.path), changed=True)
