@@ -128,3 +128,11 @@ def test_a_regular_file_still_fixes_after_the_checks(tmp_path: Path, name: str) 
     r = dockfix(tmp_path, *ARGS, "--write", name)
     assert r.returncode == 0, r.stderr
     assert (tmp_path / name).is_symlink() and (tmp_path / "real").read_text() == FIXED
+
+
+def test_fifo_with_dockerignore_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "Dockerfile")
+    r = dockfix(tmp_path, *ARGS, "--dockerignore", "--write", "Dockerfile", timeout=20)
+    assert r.returncode == 2
+    assert one_error_line(r.stderr) == "dockfix: error: Dockerfile: not a regular file"
+    assert not (tmp_path / ".dockerignore").exists()
