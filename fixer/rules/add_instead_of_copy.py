@@ -9,12 +9,12 @@ from pathlib import Path
 from fixer.engine.finding import Edit, Finding, Fix
 from fixer.engine.rules import Fixes, RuleContext, Service, rule
 from fixer.instructions.casing import keyword_span
-from fixer.instructions.copies import copy_args
+from fixer.model.context import context_of
+from fixer.model.copies import read_copy
 from fixer.syntax import Dockerfile
 
 # flags COPY has too; any other (--checksum, --keep-git-dir, --unpack) is ADD's own
 SHARED_FLAGS = frozenset({"chown", "chmod", "link", "exclude"})
-_REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@)", re.IGNORECASE)
 ARCHIVE_NAME = re.compile(r"\.(?:tar|tgz|tbz2?|txz|tzst|gz|bz2|xz|zst|lz|lzma|z)$", re.IGNORECASE)
 # what BuildKit sniffs before unpacking: gzip, bzip2, xz, zstd; a bare tar has `ustar` at offset 257
 _MAGIC = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00", b"\x28\xb5\x2f\xfd")
@@ -62,12 +62,12 @@ def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     for instr in df.instructions:
         if instr.cmd != "ADD" or any(f.name not in SHARED_FLAGS for f in instr.flags):
             continue
-        args = copy_args(df, instr)
+        args = read_copy(df, instr)
         if args is None:
             continue
-        sources = args.sources
-        if any(_REMOTE.match(s) or ARCHIVE_NAME.search(s.rstrip("/")) for s in sources):
+        if any(s.kind == "remote" or ARCHIVE_NAME.search(s.text.rstrip("/")) for s in args.sources):
             continue
+        sources = args.texts
         sp = keyword_span(instr)
         fix = None
         if sp is not None and not any("$" in s for s in sources):
@@ -84,23 +84,21 @@ def _context_verdict(sources: list[str], ctx: RuleContext) -> str:
     """"plain" when the build context shows no source is an archive, "archive" when one is, else "unknown"."""
     if all(s.startswith("<<") for s in sources):
         return "plain"
-    root = ctx.context_dir or (ctx.path.resolve().parent if ctx.path is not None else None)
-    if root is None or not root.is_dir():
+    context = context_of(ctx.path, ctx.context_dir)
+    if context is None:
         return "unknown"
-    root = root.resolve()
     for src in sources:
         if src.startswith("<<"):
             continue
         if any(c in src for c in "\"'\\"):
             return "unknown"
-        rel = src.lstrip("/") or "."
-        matches = list(root.glob(rel)) if any(c in rel for c in "*?[") else [root / rel]
+        matches = context.expand(src)
         if not matches:
             return "unknown"
         for m in matches:
-            m = m.resolve()
-            if not m.is_relative_to(root) or not m.exists():
+            path = context.path(m)
+            if path is None:
                 return "unknown"
-            if m.is_file() and is_archive(m):
+            if path.is_file() and is_archive(path):
                 return "archive"
     return "plain"

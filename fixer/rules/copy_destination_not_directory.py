@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Iterator
 
 from fixer.engine.finding import Edit, Finding, Fix
 from fixer.engine.rules import Fixes, RuleContext, Service, rule
-from fixer.instructions.copies import clean, copy_args, workdir_after, workdir_at
+from fixer.model.context import context_of
+from fixer.model.copies import destination, read_copy, workdir_after, workdir_at
 from fixer.model.base_image import family as stage_family
 from fixer.model.stages import lineage_before
 from fixer.syntax import Dockerfile, Instruction
@@ -55,7 +55,7 @@ def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     overwriting each other at the destination path.
     """
     for instr in df.instructions:
-        args = copy_args(df, instr)
+        args = read_copy(df, instr)
         if args is None or len(args.sources) < 2 or args.dest.endswith("/"):
             continue
         if "\\" in args.dest or args.dest.endswith(df.escape):
@@ -63,7 +63,7 @@ def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
         fix = None
         if args.dest_end is not None:
             edit = Edit.insert(args.dest_end, "/")
-            fix = Fix.safe(edit) if _is_directory(df, instr, args.dest, args.sources, ctx) else Fix.unsafe(edit)
+            fix = Fix.safe(edit) if _is_directory(df, instr, args.dest, args.texts, ctx) else Fix.unsafe(edit)
         yield ctx.report(
             df,
             instr.start,
@@ -78,12 +78,11 @@ def _is_directory(df: Dockerfile, instr: Instruction, dest: str, sources: list[s
         return True
     if "$" in dest:
         return False
-    cwd = workdir_at(instr)
-    path = clean(dest) if dest.startswith("/") else (clean(posixpath.join(cwd, dest)) if cwd else None)
+    path = destination(df, instr)
     if path is None:
         return False
-    workdirs = {workdir_after(i) for i in lineage_before(df, instr) if i.cmd == "WORKDIR"}
-    if path == cwd or path in workdirs:
+    workdirs = {workdir_after(df, i) for i in lineage_before(df, instr) if i.cmd == "WORKDIR"}
+    if path == workdir_at(df, instr) or path in workdirs:
         return True
     if path in STANDARD_DIRS and stage_family(df, instr.stage).key in _DISTROS:
         return True
@@ -91,13 +90,12 @@ def _is_directory(df: Dockerfile, instr: Instruction, dest: str, sources: list[s
 
 
 def _context_dirs(instr: Instruction, sources: list[str], ctx: RuleContext) -> bool:
-    root = ctx.context_dir or (ctx.path.resolve().parent if ctx.path is not None else None)
-    if root is None or instr.flag("from") or not root.is_dir():
+    context = context_of(ctx.path, ctx.context_dir)
+    if context is None or instr.flag("from"):
         return False
     for src in sources:
         if any(c in src for c in "*?[$\\\"'") or src.startswith("<<") or "://" in src:
             return False
-        p = (root / src.lstrip("/")).resolve()
-        if not p.is_dir() or not p.is_relative_to(root.resolve()):
+        if not context.is_dir(src):
             return False
     return True

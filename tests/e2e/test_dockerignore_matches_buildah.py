@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from fixer.deps.context import BuildContext
+from fixer.model.context import BuildContext
 
 from .buildah import Buildah
 
@@ -17,7 +17,8 @@ pytestmark = pytest.mark.e2e
 FILES = [
     "node_modules/a/b.js", "src/node_modules/x.js", "node_modules.txt", "CHANGES.md", "README.md", "docs/x.md",
     "docs/a.txt", "docs/keep.txt", "a.pyc", "pkg/sub/b.pyc", "a.py", "build/out.bin", "src/build/y",
-    "requirements.txt", ".venv/pyvenv.cfg", "sub/.venv/z",
+    "requirements.txt", ".venv/pyvenv.cfg", "sub/.venv/z", "b.txt", "ab.txt", "d1/a.log", "d1/d2/a.log", "a.log",
+    "q/r/s/t.txt", "# not a comment",
 ]  # fmt: skip
 PATTERNS = [
     "node_modules\n",
@@ -30,6 +31,16 @@ PATTERNS = [
     "docs/\n",
     "./build\n",
     "node_modules/\n!node_modules/a/b.js\n",
+    # BuildKit's walker enters an excluded folder only for a `!` pattern that starts with its path
+    "*\n!**/*.txt\n",
+    "**/*.log\n!d1/d2\n",
+    "d1/**\n!d1/d2/**\n",
+    "[^a]*.txt\n",
+    "q/**/t.txt\n",
+    "  # not a comment\n",
+    # Not here: `**foo`, `a+b`, `x^y`. Debian's buildah 1.28 vendors the matcher from before moby's
+    # patternmatcher gained its exact/prefix/suffix fast paths and escaped `+`; BuildKit (and dockfix)
+    # exclude `barfoo` for `**foo` and the file `a+b` for `a+b`.
 ]
 
 
