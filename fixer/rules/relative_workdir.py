@@ -7,10 +7,10 @@ from collections.abc import Iterator
 
 from fixer.engine.finding import Edit, Finding, Fix
 from fixer.engine.rules import Fixes, RuleContext, rule
-from fixer.instructions.copies import workdir_after
+from fixer.model.copies import workdir_after, workdir_value
 from fixer.instructions.edits import args_span
 from fixer.model.state import shell_at
-from fixer.syntax import Dockerfile
+from fixer.syntax import Dockerfile, Instruction
 
 _WINDOWS = re.compile(r"^(?:[A-Za-z]:|\\)")
 
@@ -46,19 +46,22 @@ def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     ```
 
     ## Fix safety
-    Safe: the path is the one Docker computes (joined and cleaned like Go's `path.Join`). Paths with
-    variables, quotes or backslashes, and relative paths in Windows stages, are only reported.
+    Safe: the path is the one Docker computes (joined and cleaned like Go's `path.Join`). The value is
+    read as BuildKit reads it: `WORKDIR "/opt/app"` is absolute, and variables are expanded where the
+    file fixes them (`ENV`); a value depending on a variable it does not fix (`${HOME}`, an `ARG`) may
+    be absolute and is left alone. Relative paths written with variables, quotes or backslashes, and
+    relative paths in Windows stages, are only reported.
     """
     for instr in df.instructions:
         if instr.cmd != "WORKDIR" or instr.stage is None:
             continue
         path = instr.args.strip()
-        if not path or path.startswith(("/", "$")) or _WINDOWS.match(path):
+        if not _relative(df, instr, path):
             continue
         # a Windows stage (cmd or PowerShell) resolves paths its own way: report only
-        absolute = workdir_after(instr) if shell_at(df, instr).posix else None
+        absolute = workdir_after(df, instr) if shell_at(df, instr).posix else None
         fix = None
-        if absolute is not None:
+        if absolute is not None and "$" not in path and _literal(absolute):
             sp = args_span(instr, 0, len(instr.args.rstrip()))
             fix = Fix.safe(Edit(sp[0], sp[1], absolute)) if sp else None
         yield ctx.report(
@@ -68,3 +71,18 @@ def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
             fix,
             instruction=instr.index,
         )
+
+
+def _relative(df: Dockerfile, instr: Instruction, path: str) -> bool:
+    """Whether BuildKit reads the WORKDIR value as a relative path: its expansion is known and does not
+    start with `/`, or its first character, quotes removed, is a literal one that is not `/`."""
+    value = workdir_value(df, instr)
+    if value is not None:
+        return not value.startswith("/") and not _WINDOWS.match(value) and not _WINDOWS.match(path)
+    first = path.lstrip("\"'")[:1]
+    return bool(first) and first not in ("/", "$", df.escape) and not _WINDOWS.match(path.lstrip("\"'"))
+
+
+def _literal(text: str) -> bool:
+    """A path that reads back as itself when written unquoted."""
+    return not any(c in text for c in "$\"'\\`#") and not any(c.isspace() for c in text)
