@@ -42,6 +42,10 @@ def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     ENV PATH=$APP_HOME/bin:$PATH
     ```
 
+    A name the `ENV` only re-exports (`ARG LANG` then `ENV LANG=${LANG} LC_ALL=${LANG}`) keeps its
+    value, so a reference to it sees the same value either way: nothing to fix (hadolint's DL3044
+    does not report names an `ARG` declared either).
+
     ## Fix safety
     Sometimes safe. Splitting is safe when the reference does not expand (single quotes, an escaped `$`),
     names a variable the same `ENV` defines only later, or the variable already had the new value
@@ -83,7 +87,9 @@ def _splits(df: Dockerfile, instr: Instruction, words: list[SpannedWord]) -> tup
     start = 0
     for j, (key, _, value) in enumerate(pairs):
         chunk = pairs[start:j]
-        backward = (mentioned_names(value) & {k for k, _, _ in chunk}) - {key}
+        # `ENV NAME=${NAME} OTHER=${NAME}`: NAME keeps the value it had, so OTHER sees it either way
+        kept = {k for k, v in {k: v for k, _, v in chunk}.items() if _reexports(k, v)}
+        backward = (mentioned_names(value) & {k for k, _, _ in chunk}) - {key} - kept
         forward = {key} if any(key in mentioned_names(v) for _, _, v in chunk) else set()
         if backward or forward:
             splits.append(j)
@@ -99,6 +105,13 @@ def _splits(df: Dockerfile, instr: Instruction, words: list[SpannedWord]) -> tup
             if earlier and _value_before(df, instr, name) != _literal(earlier[-1]):
                 safe = False
     return splits, safe, names
+
+
+def _reexports(name: str, raw: str) -> bool:
+    """The value is the variable's own value from before (`$NAME`, `${NAME}`, `"${NAME}"`)."""
+    if len(raw) >= 2 and raw[0] == raw[-1] == '"':
+        raw = raw[1:-1]
+    return raw in (f"${name}", f"${{{name}}}")
 
 
 def _literal(raw: str) -> str | None:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from fixer.engine.finding import Edit, Finding, Fix
 from fixer.engine.rules import Fixes, RuleContext, rule
 from fixer.model.base_image import base_image
 from fixer.model.stages import chain, descendants
 from fixer.model.state import shell_at
+from fixer.shell.model import Compound
+from fixer.shell.parse import ShellParseError, parse
 from fixer.syntax import Dockerfile, Instruction, Stage
 
 # characters the shell would interpret: expansions, quoting, globs, braces, operators, comments
@@ -44,7 +47,87 @@ def plain_words(args: str) -> list[str] | None:
     return words
 
 
-def _entrypoints(stage: Stage) -> list[Instruction]:
+_EXPANSION = re.compile(r"\$(?:[A-Za-z_{(]|[0-9@*#?$!-])")
+
+
+def _unquoted_features(raw: str) -> set[str]:
+    """What a word asks of the shell outside quotes (expansions inside double quotes count too)."""
+    found: set[str] = set()
+    quote = ""
+    i = 0
+    while i < len(raw):
+        ch = raw[i]
+        if ch == "\\" and quote != "'":
+            i += 2
+            continue
+        if ch in "'\"" and (not quote or quote == ch):
+            quote = "" if quote else ch
+        elif quote != "'" and ch == "$" and _EXPANSION.match(raw, i):
+            found.add("variable expansion")
+        elif quote != "'" and ch == "`":
+            found.add("command substitution")
+        elif not quote and ch in "*?[":
+            found.add("a glob")
+        elif not quote and ch == "~" and (i == 0 or raw[i - 1] in "=:"):
+            found.add("`~`")
+        i += 1
+    return found
+
+
+@dataclass(frozen=True)
+class ShellNeeds:
+    """Why a shell-form command needs its shell, and whether its last program already replaces it."""
+
+    reasons: list[str]  # [] when exec form could run the same words
+    execs: bool  # the program that runs last is started with `exec`
+    exec_hint: bool  # a program runs last that `exec` could start
+
+
+def shell_needs(command: str) -> ShellNeeds:
+    """What in `command` only a shell does (variable expansion, globs, operators, redirections …)."""
+    try:
+        script = parse(command)
+    except ShellParseError:
+        return ShellNeeds(["shell syntax"], False, False)
+    reasons: list[str] = []
+    if script.comments:
+        reasons.append("a comment")
+    if script.heredocs:
+        reasons.append("a here-document")
+    items = script.body.items
+    ops = [op.text for it in items for op in it.and_or.ops]
+    ops += [it.terminator.text for it in items[:-1] if it.terminator is not None]
+    ops += [p.text for it in items for pl in it.and_or.pipelines for p in pl.pipes]
+    ops = [("newline" if o == "\n" else f"`{o}`") for o in dict.fromkeys(ops)]
+    if any(pl.bang for it in items for pl in it.and_or.pipelines):
+        ops.append("`!`")
+    reasons += ops
+    last = items[-1].and_or.pipelines[-1].commands[-1] if items else None
+    execs = exec_hint = False
+    for cmd in (c for it in items for pl in it.and_or.pipelines for c in pl.commands):
+        if isinstance(cmd, Compound):
+            reasons.append(f"`{cmd.kind}`")
+            continue
+        found: set[str] = set()
+        for w in [*cmd.assignments, *cmd.words, *(r.target for r in cmd.redirects if r.target is not None)]:
+            found |= _unquoted_features(w.raw)
+        if cmd.assignments:
+            found.add("a variable assignment")
+        if cmd.redirects:
+            found.add("a redirection")
+        if cmd.substitutions:
+            found.add("command substitution")
+        name = cmd.name
+        if name in SHELL_ONLY and name != "exec":
+            found.add(f"the shell builtin `{name}`")
+        reasons += sorted(found - set(reasons))
+        if cmd is last and name is not None:
+            execs = name == "exec"
+            exec_hint = not execs and name not in SHELL_ONLY
+    return ShellNeeds(list(dict.fromkeys(reasons)), execs, exec_hint)
+
+
+def _entrypoints(df: Dockerfile, stage: Stage) -> list[Instruction]:
     return [i for st in chain(df, stage) for i in st.instructions if i.cmd == "ENTRYPOINT"]
 
 
@@ -64,7 +147,10 @@ def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     """## What it does
     Rewrites a shell-form `CMD`, `ENTRYPOINT` or `HEALTHCHECK CMD` made of plain words (no `$`, quotes, globs, `~`,
     redirections, `&&`, `|`, `;`, no shell builtin) in exec form: `CMD python app.py` becomes
-    `CMD ["python", "app.py"]`; a leading `exec` is dropped. Other shell-form commands are reported.
+    `CMD ["python", "app.py"]`; a leading `exec` is dropped. A command that needs its shell (variable
+    expansion, globs, operators, redirections, builtins) keeps the shell form: it is reported with what
+    needs the shell, and with the advice to start its last program with `exec` where that applies;
+    one that already does, and a `HEALTHCHECK`, is left alone. Other shell-form commands are reported.
 
     ## Why is this bad?
     In shell form the container's main process is `/bin/sh -c "…"`. Depending on the shell, the program
@@ -105,9 +191,19 @@ def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
         if not command.strip():
             continue
         # PowerShell and cmd parse their command line their own way: report only
-        words = plain_words(command) if shell_at(df, instr).posix else None
+        posix = shell_at(df, instr).posix
+        words = plain_words(command) if posix else None
         what = "the health check" if instr.cmd == "HEALTHCHECK" else "the program"
         message = f"Use exec (JSON) form for `{instr.keyword}` so {what} runs without a shell"
+        needs = shell_needs(command) if posix and words is None else None
+        if needs is not None and needs.reasons:
+            # exec form cannot expand, glob or chain: the shell form is right. A health check's status
+            # is the same either way, and a program started with `exec` already replaces the shell.
+            if instr.cmd == "HEALTHCHECK" or needs.execs:
+                continue
+            message = f"`{instr.keyword}` needs a shell ({', '.join(needs.reasons)}), so exec form cannot replace it"
+            if needs.exec_hint:
+                message += ": start the last program with `exec` so that it, not the shell, gets `docker stop`'s signal"
         fix = None
         if words is not None:
             edit = _edit(df, instr, at, json.dumps(words, ensure_ascii=False))
@@ -122,7 +218,7 @@ def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
 
 
 def _cmd_safe(df: Dockerfile, stage: Stage) -> bool:
-    entrypoints = _entrypoints(stage)
+    entrypoints = _entrypoints(df, stage)
     if entrypoints:
         # the last one the stage's chain sets wins; in shell form it ignores CMD altogether
         last = max(entrypoints, key=lambda i: i.index)
