@@ -18,7 +18,7 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
-from fixer.deps.context import BuildContext
+from fixer.model.context import BuildContext
 from fixer.deps.effects import Options, Unrecognised, literal
 from fixer.deps.manifests import (
     COMPOSER_EVENTS,
