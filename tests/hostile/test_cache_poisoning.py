@@ -182,3 +182,10 @@ def test_a_cached_image_user_is_one_word(tmp_path: Path, user: str, kept: bool) 
     (tmp_path / "images.json").write_text(json.dumps({"version": 1, "entries": {key: entry}}))
     got = Cache(tmp_path).get(key)
     assert (got is not None and got.tag == user) is kept
+
+
+def test_a_deeply_nested_images_cache_is_ignored(tmp_path: Path) -> None:
+    from fixer.images.cache import Cache
+
+    (tmp_path / "images.json").write_text("[" * 100_000 + "]" * 100_000)
+    assert Cache(tmp_path).get(KEY) is None
