@@ -100,7 +100,7 @@ def candidate_pairs(df: Dockerfile) -> Iterator[tuple[Instruction, Instruction]]
 @rule(
     "DF002",
     "consecutive-run",
-    fixes=Fixes.SAFE,
+    fixes=Fixes.SOMETIMES,
     phrase="merge RUN instructions",
     hadolint=("DL3059",),
 )

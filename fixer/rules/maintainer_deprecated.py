@@ -18,7 +18,7 @@ AUTHORS = "org.opencontainers.image.authors"
 @rule(
     "DF021",
     "maintainer-deprecated",
-    fixes=Fixes.SAFE,
+    fixes=Fixes.SOMETIMES,
     phrase="replace MAINTAINER with a label",
     hadolint=("DL4000",),
     buildkit=("MaintainerDeprecated",),

@@ -42,7 +42,7 @@ def _old_pip(df: Dockerfile, instr: Instruction) -> bool:
 @rule(
     "DF010",
     "pip-cache-kept",
-    fixes=Fixes.SAFE,
+    fixes=Fixes.SOMETIMES,
     phrase="disable the pip cache",
     hadolint=("DL3042",),
 )
