@@ -15,6 +15,8 @@ from fixer.flags import split as split_flags
 from fixer.flags import with_rule_flags
 
 app = typer.Typer(add_completion=False, rich_markup_mode=None, pretty_exceptions_enable=False)
+# with rich installed, typer escapes "[default: …]" for rich markup even when markup is off: `\[default: …]`
+typer.core.HAS_RICH = False
 
 
 class ForgeName(str, enum.Enum):
