@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from importlib.metadata import version
 from pathlib import Path
 
-from tests.hostile.run import ROOT, dockfix
+from tests.hostile.run import ROOT, dockfix, env_for
 
 
 def test_version_prints_the_installed_version(tmp_path: Path) -> None:
@@ -35,3 +36,15 @@ def test_make_run_installs_only_what_running_needs(tmp_path: Path) -> None:
     assert installs, r.stdout
     assert all("[test]" not in ln for ln in installs), installs
     assert any("-e ." in ln for ln in installs), installs
+
+
+def test_bot_help_shows_defaults_without_a_stray_backslash(tmp_path: Path) -> None:
+    r = subprocess.run(
+        [sys.executable, "-c", "import sys; sys.argv = ['dockfix-bot', '--help']; from fixer.bot.cli import main; main()"],
+        cwd=tmp_path,
+        env=env_for(tmp_path),
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 0, r.stderr
+    assert "[default: " in r.stdout and "\\[" not in r.stdout
