@@ -214,6 +214,8 @@ def _describe(t: Target) -> str:
         Option("offline", bool, False, "use cached registry answers only", flag="--offline"),
         Option("no_cache", bool, False, "ignore the registry answer cache", flag="--no-cache"),
         Option("timeout", float, None, "seconds per image lookup", flag="--registry-timeout"),
+        # README's configuration example sets it; the resolver has always read it
+        Option("insecure_registries", list, (), "registry hosts (host[:port]) that may be reached over plain HTTP"),
     ),
     prefetch=lambda resolver, texts: prefetch(resolver, texts),
 )
