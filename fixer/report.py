@@ -193,10 +193,10 @@ def rules_table(rules: Sequence[Rule]) -> str:
 
 
 def rules_markdown(rules: Sequence[Rule]) -> str:
-    """docs/rules.md, generated from the rules' docstrings (`make docs`)."""
+    """docs/rules.md, generated from the rules' declarations and docstrings (`make docs`)."""
     out = [
         "# dockfix rules\n\n",
-        "Generated from the rules' docstrings by `make docs`; do not edit by hand.\n\n",
+        "Generated from the rules' declarations and docstrings by `make docs`; do not edit by hand.\n\n",
         "| code | name | fix | hadolint | BuildKit check |\n|---|---|---|---|---|\n",
     ]
     for r in rules:
