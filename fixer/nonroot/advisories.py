@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from fixer.nonroot.run_commands import Unread, run_commands
+from fixer.nonroot.run_commands import Unread, run_commands, run_text
 from fixer.nonroot.lineage import Lineage
 from fixer.shell.lexer import LexError, tokenize, unquote
 from fixer.syntax import Dockerfile, Instruction
@@ -29,7 +29,19 @@ _WRITES_OPTION = re.compile(
     r"--?[\w-]*(?:log-?file|log-?dir|pid-?file|data-?dir|db-?path|output|out-?dir|upload[\w-]*|cache-?dir|tmp-?dir|state-?dir)",
     re.I,
 )
-_WORLD_WRITABLE = re.compile(r"^(?:[0-7]?[0-7][0-7][2367]|.*[ao]\+[rx]*w.*|\+[rx]*w.*)$")
+
+
+def _chmod_shows_writes(mode: str) -> bool:
+    """A chmod that makes a path writable for its owner or group (`775`, `g+w`, `g=u`) shows the app
+    writes there; one that makes it world-writable leaves nothing to fix; `755` or `+x` is about reading."""
+    if mode.isdigit():
+        digits = mode[-3:].rjust(3, "0")
+        other, group = int(digits[2]), int(digits[1])
+        return not other & 2 and bool(group & 2)
+    clauses = mode.split(",")
+    if any(re.match(r"^[ao]*[+=][rwxXst]*w", c) or re.match(r"^[+=][rwxXst]*w", c) for c in clauses):
+        return False
+    return any(re.match(r"^[ug]+[+=](?:[rwxXst]*w|[ugo])", c) for c in clauses)
 
 
 @dataclass(frozen=True)
@@ -86,7 +98,7 @@ def written_paths(df: Dockerfile, lin: Lineage, user: str | None) -> list[Writte
                 path = _join(cwd, p)
                 if path is not None:
                     out.append(Written(path, f"VOLUME {path}"))
-        elif instr.cmd == "RUN" and re.search(r"\bch(?:own|mod)\b", instr.logical + "".join(h.content for h in instr.heredocs)):
+        elif instr.cmd == "RUN" and re.search(r"\bch(?:own|mod)\b", run_text(instr)):
             try:
                 commands = run_commands(df, instr)
             except Unread:
@@ -100,7 +112,7 @@ def written_paths(df: Dockerfile, lin: Lineage, user: str | None) -> list[Writte
                 first, paths = operands[0], operands[1:]
                 if words[0].endswith("chown") and _owner_is(first, user):
                     continue
-                if words[0].endswith("chmod") and _WORLD_WRITABLE.match(first):
+                if words[0].endswith("chmod") and not _chmod_shows_writes(first):
                     continue
                 for p in paths:
                     path = _join(cwd, p)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -46,7 +47,12 @@ Outcome = Literal[
     "starts-as-root",
     "unreadable",
     "scratch-no-uid",
+    "development-stage",
 ]
+
+# a last stage with one of these names is a development image (Docker Dev Environments' `dev-envs`, a
+# debug or test image): it runs as root on purpose, to install tools and write the mounted sources
+_DEVELOPMENT = re.compile(r"(?i)^(?:dev|devel|develop|development|dev-?envs?|devcontainer|debug|test|tests|testing)$")
 
 
 @dataclass(frozen=True)
@@ -116,6 +122,13 @@ def assess(df: Dockerfile, ctx: RuleContext, target: str | None = None, depth: i
                 "(not fixed: dockfix does not guess who an image it cannot see runs as)",
             )
         state = UserState("root", None, None)
+    if depth == 0 and not ctx.target and st.name and _DEVELOPMENT.match(st.name):
+        return done(
+            "development-stage",
+            f"The last stage, `{st.name}`, is a development image and runs as root (not fixed: development "
+            "images usually need root to install tools and write mounted sources; pass --target to check the "
+            "stage that ships)",
+        )
     why = starts_as_root(lin, base.verdict)
     if why is not None:
         return done("starts-as-root", f"The final image runs as root by design, left alone: {why}")

@@ -101,7 +101,9 @@ def base_user(image: str | None, written: str, ctx: RuleContext, depth: int = 0)
             parsed = parse_reference(image)
         except InvalidReferenceError:
             parsed = None
-        if parsed is not None:
+        if parsed is None:
+            registry_why = "it is not a valid image reference"
+        else:
             platform = str(ctx.option("platform"))
             answer = ctx.resolver.image_user(parsed, platform)
             if answer.user is not None:
@@ -109,8 +111,8 @@ def base_user(image: str | None, written: str, ctx: RuleContext, depth: int = 0)
                     table = _table(image, verdict, family, "")
                     return BaseUser("root", None, f"`{image}` runs as root (its image config)", family, verdict, table.defaults)
                 return BaseUser("non-root", answer.user, f"its image config sets `USER {answer.user}`", family, verdict)
-            registry_why = f"its registry could not tell: {answer.reason}"
-    return _table(image, verdict, family, f"`{image}` is not one dockfix knows, and {registry_why}")
+            registry_why = f"its registry could not tell ({answer.reason})"
+    return _table(image, verdict, family, f"`{image}` is not an image dockfix knows, and {registry_why}")
 
 
 def kind_of(value: str) -> Kind:

@@ -7,6 +7,7 @@ import re
 
 from fixer.data.base_families import DROPS, PRIVILEGE_DROPPERS, ROOT_SERVERS, Verdict
 from fixer.nonroot.lineage import Lineage
+from fixer.nonroot.run_commands import run_text
 from fixer.model.shells import parse_shell_instruction
 from fixer.model.state import start_state
 from fixer.syntax import Dockerfile, Instruction
@@ -29,7 +30,7 @@ def starts_as_root(lin: Lineage, verdict: Verdict | None) -> str | None:
         if instr.cmd in ("CMD", "ENTRYPOINT"):
             last[instr.cmd] = instr
         if instr.cmd == "RUN":
-            text = instr.logical + "".join(h.content for h in instr.heredocs)
+            text = run_text(instr)
             for helper in PRIVILEGE_DROPPERS:
                 if re.search(rf"(?<![\w-]){re.escape(helper)}(?![\w-])", text):
                     return f"it installs {helper}, so its entrypoint steps down from root itself"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from fixer.model.variables import declared, expand, substitute
 from fixer.nonroot.lineage import Lineage
-from fixer.nonroot.run_commands import Unread, run_commands
+from fixer.nonroot.run_commands import Unread, run_commands, run_text
 from fixer.syntax import Dockerfile, Instruction
 
 # options that take a value, by command (short letters, long names); the rest are flags
@@ -118,7 +118,7 @@ def stage_users(df: Dockerfile, instructions: list[Instruction], args: dict[str,
                     env[name] = value
                 else:
                     env.pop(name, None)
-        if instr.cmd != "RUN" or not _MENTIONS_USERADD.search(instr.logical + "".join(h.content for h in instr.heredocs)):
+        if instr.cmd != "RUN" or not _MENTIONS_USERADD.search(run_text(instr)):
             continue  # parsing shell is costly: most RUNs never name these commands
         try:
             commands = run_commands(df, instr)

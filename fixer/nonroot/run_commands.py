@@ -6,6 +6,11 @@ from fixer.model.commands import program_name, script_of
 from fixer.syntax import Dockerfile, Instruction
 
 
+def run_text(instr: Instruction) -> str:
+    """A RUN's line and its here-document bodies, one per line: what a cheap `re.search` may look at."""
+    return "\n".join([instr.logical, *(h.content for h in instr.heredocs)])
+
+
 class Unread(Exception):
     """The RUN's script could not be split into commands."""
 

@@ -112,7 +112,8 @@ def test_no_workdir_or_copy_advisory_when_nothing_shows_the_app_writes() -> None
     "extra,cmd,why",
     [
         ("VOLUME /srv/app\n", '["python", "main.py"]', "VOLUME /srv/app"),
-        ("RUN chmod 700 /srv/app\n", '["python", "main.py"]', "a RUN runs `chmod 700`"),
+        ("RUN chmod 775 /srv/app\n", '["python", "main.py"]', "a RUN runs `chmod 775`"),
+        ("RUN chgrp -R 0 /srv/app && chmod -R g=u /srv/app\n", '["python", "main.py"]', "a RUN runs `chmod g=u`"),
         ("RUN chown -R www-data /srv/app\n", '["python", "main.py"]', "a RUN runs `chown www-data`"),
         ("", '["python", "main.py", "--log-file=app.log"]', "its CMD writes /srv/app/app.log"),
         ("", "python main.py > /srv/app/out.txt", "its CMD writes /srv/app/out.txt"),
@@ -127,7 +128,7 @@ def test_workdir_and_copy_advisories_where_the_file_shows_the_app_writes(extra: 
 
 
 def test_no_advisory_for_a_path_made_writable_or_chowned_to_the_new_user() -> None:
-    for extra in ("RUN chmod 777 /srv/app\n", "RUN chmod o+w /srv/app\n"):
+    for extra in ("RUN chmod 777 /srv/app\n", "RUN chmod o+w /srv/app\n", "RUN chmod -R 755 /srv/app\n", "RUN chmod +x /srv/app\n"):
         assert advisories(_APP.format(extra=extra, cmd='["python", "main.py"]')) == {}
     text = "FROM alpine:3.20\nRUN adduser -D app\nWORKDIR /data\nRUN chown -R app /data\nCOPY . .\nCMD [\"x\"]\n"
     assert advisories(text) == {}
@@ -238,3 +239,11 @@ def test_what_the_fix_inserts_is_a_user_setup_step() -> None:
     out = run(read(FIXTURES / RULE / "own-run-before-user.in.Dockerfile"), RULE, unsafe=True).output
     df = parse(out)
     assert [i.start_line for i in df.instructions if is_user_setup(df, i)] == [7]
+
+
+def test_development_last_stage_is_reported_and_target_still_fixes_it() -> None:
+    text = read(FIXTURES / RULE / "development-last-stage.keep.Dockerfile")
+    found = findings(text)
+    assert len(found) == 1 and found[0].fix is None and "`dev-envs`, is a development image" in found[0].message
+    out = run(text, RULE, unsafe=True, target="dev-envs").output
+    assert "EOF\nUSER vscode\nCOPY --from=gloursdocker/docker / /\n" in out
