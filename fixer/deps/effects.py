@@ -20,6 +20,17 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from fixer.deps.paths import Tree, normalize, trees
+from fixer.model.package_managers import (
+    APK_OPTIONS,
+    APT_OPTIONS,
+    GEM_OPTIONS,
+    NPM_OPTIONS,
+    PIP_OPTIONS,
+    RPM_OPTIONS,
+    ZYPPER_OPTIONS,
+    OptionError,
+    Options,
+)
 from fixer.model.state import State
 from fixer.shell.model import Command, CommandList, Compound, Simple, Word
 from fixer.syntax import Instruction
@@ -127,62 +138,27 @@ def absolute(value: str) -> str:
     return normalize(value)
 
 
-@dataclass
-class Options:
-    """A command's option grammar: which options exist, which take a value, which we refuse."""
+@dataclass(frozen=True)
+class Grammar:
+    """A command's option table (see `fixer.model.package_managers`) and the options this analysis
+    refuses because their values name files it cannot see."""
 
-    flags: frozenset[str] = frozenset()  # single letters and long names without dashes
-    valued: frozenset[str] = frozenset()
-    refused: frozenset[str] = frozenset()  # options that read files we cannot see
+    options: Options
+    refused: frozenset[str] = frozenset()
 
     def split(self, words: Sequence[Word], stop_at_operand: bool = False) -> tuple[list[tuple[str, str]], list[Word]]:
-        """(options with values, operands). Raises on an unknown or refused option."""
-        opts: list[tuple[str, str]] = []
-        operands: list[Word] = []
-        i = 0
-        rest_operands = False
-        while i < len(words):
-            w = words[i]
-            v = literal(w)
-            i += 1
-            if rest_operands or not v.startswith("-") or v == "-":
-                operands.append(w)
-                if stop_at_operand:
-                    rest_operands = True
-                continue
-            if v == "--":
-                rest_operands = True
-                continue
-            if v.startswith("--"):
-                name, eq, value = v[2:].partition("=")
-                self._check(name, v)
-                if name in self.valued and not eq:
-                    if i >= len(words):
-                        raise Unrecognised(f"`{v}` lacks its value")
-                    value = literal(words[i])
-                    i += 1
-                opts.append((name, value))
-                continue
-            letters = v[1:]
-            for j, letter in enumerate(letters):
-                self._check(letter, v)
-                if letter in self.valued:
-                    value = letters[j + 1 :].lstrip("=")
-                    if not value:
-                        if i >= len(words):
-                            raise Unrecognised(f"`{v}` lacks its value")
-                        value = literal(words[i])
-                        i += 1
-                    opts.append((letter, value))
-                    break
-                opts.append((letter, ""))
-        return opts, operands
+        """(options with values, operands); every word must be literal. Raises on an unknown or refused option."""
+        try:
+            return self.options.split(words, refused=self.refused, stop_at_operand=stop_at_operand, value=literal)
+        except OptionError as e:
+            raise Unrecognised(str(e)) from None
 
-    def _check(self, name: str, word: str) -> None:
-        if name in self.refused:
-            raise Unrecognised(f"`{word}` names files we cannot see")
-        if name not in self.flags and name not in self.valued:
-            raise Unrecognised(f"unknown option `{word}`")
+
+def _local(
+    flags: frozenset[str] = frozenset(), valued: frozenset[str] = frozenset(), refused: frozenset[str] = frozenset()
+) -> Grammar:
+    """The grammar of a command that is no package manager (mkdir, curl, tar …)."""
+    return Grammar(Options(flags, valued), refused)
 
 
 def _names(operands: Iterable[Word], pattern: re.Pattern[str], what: str) -> Effect:
@@ -223,19 +199,7 @@ def handles(*names: str) -> Callable[[Handler], Handler]:
 
 
 _APT_NAME = re.compile(r"[a-z0-9][a-z0-9+.-]*(:[a-z0-9-]+)?(=[A-Za-z0-9.+~:-]+|/[A-Za-z0-9.-]+)?[+-]?")
-_APT = Options(
-    flags=frozenset(
-        "y q f m s d b V u".split()
-        + """yes assume-yes quiet no-install-recommends no-install-suggests install-recommends
-        install-suggests fix-missing fix-broken allow-downgrades allow-remove-essential
-        allow-change-held-packages allow-unauthenticated allow-releaseinfo-change allow-insecure-repositories
-        reinstall purge auto-remove autoremove force-yes show-upgraded verbose-versions no-upgrade
-        only-upgrade ignore-missing no-remove list-cleanup mark-auto no-download show-progress
-        with-new-pkgs""".split()
-    ),
-    valued=frozenset("o t a option target-release default-release host-architecture".split()),
-    refused=frozenset("c config-file".split()),
-)
+_APT = Grammar(APT_OPTIONS, APT_OPTIONS.paths)
 _APT_SUBCOMMANDS = frozenset(
     """update upgrade dist-upgrade full-upgrade install reinstall remove purge autoremove auto-remove
     clean autoclean auto-clean build-dep check""".split()
@@ -252,16 +216,7 @@ def _apt(name: str, words: list[Word]) -> Effect:
 
 
 _APK_NAME = re.compile(r"\.?[a-z0-9_.+-]+([=~<>]{1,2}[A-Za-z0-9._+-]+)?(@[a-z0-9_-]+)?")
-_APK = Options(
-    flags=frozenset(
-        "U u l q v r s i a f".split()
-        + """no-cache update-cache update upgrade latest quiet verbose no-progress progress allow-untrusted
-        force-broken-world force-overwrite force-refresh force-non-repository clean-protected purge rdepends
-        no-scripts simulate interactive available no-network force no-check-certificate""".split()
-    ),
-    valued=frozenset("t X virtual repository wait arch cache-max-age".split()),
-    refused=frozenset("p root keys-dir repositories-file cache-dir".split()),
-)
+_APK = Grammar(APK_OPTIONS, APK_OPTIONS.paths)
 
 
 @handles("apk")
@@ -280,20 +235,7 @@ def _apk(name: str, words: list[Word]) -> Effect:
 
 _RPM_NAME = re.compile(r"@?[A-Za-z0-9_.+:-]+([<>=]+[A-Za-z0-9_.:~+-]+)?")
 _RPM_GROUP = re.compile(r"@?[A-Za-z0-9_.+: -]+")
-_RPM = Options(
-    flags=frozenset(
-        "y q v C".split()
-        + """assumeyes assumeno quiet verbose nodocs noplugins allowerasing best nobest no-best skip-broken
-        refresh nogpgcheck cacheonly showduplicates obsoletes skip-unavailable set-enabled set-disabled
-        enable disable all""".split()
-    ),
-    valued=frozenset(
-        """x d e enablerepo disablerepo releasever disableplugin enableplugin exclude setopt repo
-        module_platform_id forcearch disableexcludes rpmverbosity color debuglevel errorlevel
-        add-repo""".split()
-    ),
-    refused=frozenset("c config installroot repofrompath downloaddir destdir".split()),
-)
+_RPM = Grammar(RPM_OPTIONS, RPM_OPTIONS.paths)
 _RPM_SUBCOMMANDS = frozenset(
     """install reinstall update upgrade update-minimal upgrade-minimal remove erase autoremove clean
     makecache check-update distro-sync info list search groupinstall group module config-manager
@@ -312,16 +254,7 @@ def _rpm(name: str, words: list[Word]) -> Effect:
     return Effect(SYSTEM + HOOK_PATH, SYSTEM) | _names(operands[1:], pattern, "package")
 
 
-_ZYPPER = Options(
-    flags=frozenset(
-        "n q y l f a v".split()
-        + """non-interactive quiet gpg-auto-import-keys no-gpg-checks no-refresh no-confirm no-recommends
-        recommends auto-agree-with-licenses auto-agree-with-product-licenses force force-resolution all
-        allow-vendor-change replacefiles refresh check""".split()
-    ),
-    valued=frozenset("t r type repo from name".split()),
-    refused=frozenset("root config c D reposd-dir C cache-dir".split()),
-)
+_ZYPPER = Grammar(ZYPPER_OPTIONS, ZYPPER_OPTIONS.paths)
 _ZYPPER_SUBCOMMANDS = frozenset(
     """install in remove rm refresh ref clean cc update up dist-upgrade dup addrepo ar removerepo rr
     modifyrepo mr patch addlock al""".split()
@@ -341,24 +274,8 @@ _PIP_NAME = re.compile(
     r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?(\[[A-Za-z0-9._, -]*\])?"
     r"(\s*(===|==|!=|~=|<=|>=|<|>)\s*[A-Za-z0-9.*+!_-]+(\s*,\s*(===|==|!=|~=|<=|>=|<|>)\s*[A-Za-z0-9.*+!_-]+)*)?"
 )
-_PIP = Options(
-    flags=frozenset(
-        "U q v I".split()
-        + """upgrade quiet verbose user no-deps pre force-reinstall ignore-installed no-compile compile
-        disable-pip-version-check break-system-packages no-warn-script-location no-warn-conflicts
-        no-build-isolation use-pep517 no-use-pep517 prefer-binary no-input isolated no-clean
-        ignore-requires-python no-cache-dir no-color yes y""".split()
-    ),
-    valued=frozenset(
-        """i index-url extra-index-url trusted-host upgrade-strategy progress-bar timeout retries
-        default-timeout root-user-action only-binary no-binary platform python-version implementation
-        abi exists-action proxy""".split()
-    ),
-    refused=frozenset(
-        "r c e f t requirement constraint editable find-links target prefix root src cache-dir log cert client-cert "
-        "config-settings C".split()
-    ),
-)
+# `--config-settings` hands arbitrary settings to the project's build backend
+_PIP = Grammar(PIP_OPTIONS, PIP_OPTIONS.paths | {"C", "config-settings"})
 
 
 def pip_command(name: str, words: list[Word]) -> tuple[str, list[Word]] | None:
@@ -388,16 +305,8 @@ def _pip(name: str, words: list[Word]) -> Effect:
 
 
 _NPM_NAME = re.compile(r"(@[a-z0-9][\w.-]*/)?[a-z0-9][\w.-]*(@[\w.^~<>=|*+ -]+)?")
-_NPM = Options(
-    flags=frozenset(
-        "g f s q".split()
-        + """global unsafe-perm force silent quiet no-audit audit no-fund fund no-update-notifier
-        update-notifier prefer-offline prefer-online legacy-peer-deps ignore-scripts no-save no-package-lock
-        no-optional production""".split()
-    ),
-    valued=frozenset("omit loglevel registry location include".split()),
-    refused=frozenset("prefix userconfig globalconfig cache C workspace w".split()),
-)
+# `--workspace` installs into a project folder
+_NPM = Grammar(NPM_OPTIONS, NPM_OPTIONS.paths | {"w", "workspace"})
 
 
 @handles("npm")
@@ -423,15 +332,8 @@ def _yarn(name: str, words: list[Word]) -> Effect:
 
 
 _GEM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
-_GEM = Options(
-    flags=frozenset(
-        "N f q V E r".split()
-        + """no-document no-ri no-rdoc conservative minimal-deps clear-sources no-user-install user-install
-        force quiet verbose env-shebang no-format-executable remote system""".split()
-    ),
-    valued=frozenset("v version s source platform document".split()),
-    refused=frozenset("l local i install-dir b bindir n g file both".split()),
-)
+# without --remote, `--local`/`--both` look for .gem files in the working directory
+_GEM = Grammar(GEM_OPTIONS, GEM_OPTIONS.paths | {"l", "local", "b", "both"})
 
 
 @handles("gem")
@@ -459,7 +361,7 @@ def _accounts(name: str, words: list[Word]) -> Effect:
     return Effect(ACCOUNTS + tuple(extra), ACCOUNTS + tuple(extra))
 
 
-_MKDIR = Options(flags=frozenset("p v parents verbose".split()), valued=frozenset("m mode".split()))
+_MKDIR = _local(flags=frozenset("p v parents verbose".split()), valued=frozenset("m mode".split()))
 
 
 @handles("mkdir")
@@ -471,7 +373,7 @@ def _mkdir(name: str, words: list[Word]) -> Effect:
     return Effect(targets, targets)
 
 
-_CHMOD = Options(
+_CHMOD = _local(
     flags=frozenset("R v c f recursive verbose changes silent quiet preserve-root no-preserve-root".split()),
     refused=frozenset(["reference"]),
 )
@@ -485,7 +387,7 @@ def _chmod(name: str, words: list[Word]) -> Effect:
         # `chmod -x f` removes a permission: a word that is no known option is the mode
         for i, w in enumerate(words):
             v = literal(w)
-            if not v.startswith("-") or v.lstrip("-") not in grammar.flags:
+            if not v.startswith("-") or v.lstrip("-") not in grammar.options.flags:
                 mode_first = [w]
                 words = words[:i] + words[i + 1 :]
                 break
@@ -498,12 +400,12 @@ def _chmod(name: str, words: list[Word]) -> Effect:
     return Effect(reads, targets)
 
 
-_CHOWN = Options(
+_CHOWN = _local(
     flags=frozenset("R h v c f H L P recursive no-dereference dereference verbose silent quiet changes".split()),
     valued=frozenset(["from"]),
     refused=frozenset(["reference"]),
 )
-_RM = Options(
+_RM = _local(
     flags=frozenset("r R f v d I recursive force verbose dir one-file-system preserve-root no-preserve-root".split())
 )
 
@@ -515,7 +417,7 @@ def _rm(name: str, words: list[Word]) -> Effect:
     return Effect(targets, targets)
 
 
-_LN = Options(
+_LN = _local(
     flags=frozenset("s f n T v r symbolic force no-dereference no-target-directory verbose relative".split())
 )
 
@@ -530,8 +432,8 @@ def _ln(name: str, words: list[Word]) -> Effect:
     return Effect(link, link)
 
 
-_TOUCH = Options(flags=frozenset("a m c h".split()))
-_TEE = Options(flags=frozenset("a i p append ignore-interrupts".split()))
+_TOUCH = _local(flags=frozenset("a m c h".split()))
+_TEE = _local(flags=frozenset("a i p append ignore-interrupts".split()))
 
 
 @handles("touch", "tee")
@@ -589,7 +491,7 @@ def _system_helper(name: str, words: list[Word]) -> Effect:
     return Effect(every + HOOK_PATH, every)
 
 
-_VENV = Options(flags=frozenset("copies symlinks upgrade-deps without-pip system-site-packages clear upgrade".split()))
+_VENV = _local(flags=frozenset("copies symlinks upgrade-deps without-pip system-site-packages clear upgrade".split()))
 
 
 def _venv(name: str, words: list[Word]) -> Effect:
@@ -601,7 +503,7 @@ def _venv(name: str, words: list[Word]) -> Effect:
     return Effect(LANGUAGE + target, target)
 
 
-_CURL = Options(
+_CURL = _local(
     flags=frozenset(
         "f s S L k v fail silent show-error location insecure compressed create-dirs http1.1 http2 tlsv1.2 "
         "proto-default fail-with-body no-progress-meter".split()
@@ -609,14 +511,14 @@ _CURL = Options(
     valued=frozenset("o output H header retry retry-delay connect-timeout max-time m proto A user-agent x proxy".split()),
     refused=frozenset("O remote-name K config d data T upload-file F form b cookie c cookie-jar D dump-header".split()),
 )
-_WGET = Options(
+_WGET = _local(
     flags=frozenset("q nv v no-check-certificate no-verbose quiet c continue show-progress no-hsts".split()),
     valued=frozenset("O output-document P directory-prefix T timeout t tries progress header U user-agent".split()),
     refused=frozenset("i input-file a append-output o output-file load-cookies".split()),
 )
 _URL_ONLY = re.compile(r"^(https?|ftp)://\S+$")
 _URL_PREFIX = re.compile(r"^(https?|ftp)://[A-Za-z0-9.-]")
-_GPG = Options(
+_GPG = _local(
     flags=frozenset("dearmor enarmor batch yes no-tty quiet q no-default-keyring import".split()),
     valued=frozenset("o output keyring keyserver recv-keys".split()),
     refused=frozenset("homedir".split()),
@@ -657,7 +559,7 @@ def _download(name: str, words: list[Word]) -> Effect:
     return Effect(config + tuple(written), tuple(written))
 
 
-_TAR = Options(
+_TAR = _local(
     flags=frozenset(
         "x t z j J v o p a gzip bzip2 xz extract list verbose no-same-owner no-same-permissions "
         "same-owner same-permissions preserve-permissions keep-old-files overwrite".split()

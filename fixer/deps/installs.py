@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fixer.model.context import BuildContext
-from fixer.deps.effects import Options, Unrecognised, literal
+from fixer.deps.effects import Grammar, Unrecognised, literal
 from fixer.deps.manifests import (
     COMPOSER_EVENTS,
     DEPENDENCY_FIELDS,
@@ -29,6 +29,18 @@ from fixer.deps.manifests import (
     OUTPUT_ENV,
 )
 from fixer.deps.paths import normalize, within
+from fixer.model.package_managers import (
+    BUNDLE_OPTIONS,
+    COMPOSER_OPTIONS,
+    NPM_OPTIONS,
+    PIP_OPTIONS,
+    PIPENV_OPTIONS,
+    PNPM_OPTIONS,
+    POETRY_OPTIONS,
+    UV_PIP_OPTIONS,
+    UV_SYNC_OPTIONS,
+    YARN_OPTIONS,
+)
 from fixer.model.state import State
 from fixer.shell.model import Simple, Word
 
@@ -55,30 +67,23 @@ class Needs:
     unsafe: list[str] = field(default_factory=list)  # why the split is not proven
 
 
-def _opts(grammar: Options, words: list[Word]) -> tuple[set[str], list[tuple[str, str]], list[str]]:
+def _opts(grammar: Grammar, words: list[Word]) -> tuple[set[str], list[tuple[str, str]], list[str]]:
     opts, operands = grammar.split(words)
     return {n for n, _ in opts}, opts, [literal(w) for w in operands]
 
 
-_PIP_INSTALL = Options(
-    flags=frozenset(
-        "U q v I".split()
-        + """upgrade quiet verbose user no-deps pre force-reinstall ignore-installed no-compile compile
-        disable-pip-version-check break-system-packages no-warn-script-location no-warn-conflicts
-        no-build-isolation use-pep517 no-use-pep517 prefer-binary no-input isolated no-clean
-        ignore-requires-python no-cache-dir no-color require-hashes system no-cache strict no-index""".split()
-    ),
-    valued=frozenset(
-        """r c e f requirement constraint editable find-links i index-url extra-index-url trusted-host upgrade-strategy
-        progress-bar timeout retries default-timeout root-user-action only-binary no-binary platform
-        python-version implementation abi exists-action proxy python p""".split()
-    ),
-    refused=frozenset("t target prefix root src cache-dir log cert client-cert C config-settings".split()),
-)
+# the requirement files, constraints and local wheels it reads are what this module follows; options
+# that send output or read other files are refused
+_INSTALL_REFUSED = (PIP_OPTIONS.paths - {"r", "c", "e", "f", "requirement", "constraint", "editable", "find-links"}) | {
+    "C",
+    "config-settings",
+}
+_PIP_INSTALL = Grammar(PIP_OPTIONS, _INSTALL_REFUSED)
+_UV_PIP_INSTALL = Grammar(UV_PIP_OPTIONS, _INSTALL_REFUSED)
 
 
 def _pip(words: list[Word], command: str) -> Install | None:
-    names, opts, operands = _opts(_PIP_INSTALL, words)
+    names, opts, operands = _opts(_UV_PIP_INSTALL if command.startswith("uv") else _PIP_INSTALL, words)
     inst = Install("pip", command)
     for name, value in opts:
         if name in ("r", "requirement", "c", "constraint"):
@@ -95,73 +100,20 @@ def _pip(words: list[Word], command: str) -> Install | None:
     return inst
 
 
-_POETRY = Options(
-    flags=frozenset(
-        "n q v vv vvv E".split()
-        + """no-root no-interaction no-ansi ansi no-dev sync all-extras all-groups no-cache compile
-        no-directory only-root quiet verbose dry-run no-plugins""".split()
-    ),
-    valued=frozenset("only without with extras E".split()),
-    refused=frozenset("P project C directory".split()),
+_POETRY = Grammar(POETRY_OPTIONS, POETRY_OPTIONS.paths)
+# a single package or workspace member is some other project's install
+_UV_SYNC = Grammar(UV_SYNC_OPTIONS, UV_SYNC_OPTIONS.paths | {"package", "all-packages", "no-install-package"})
+_PIPENV = Grammar(PIPENV_OPTIONS, PIPENV_OPTIONS.paths)
+# global and workspace installs are not the project's manifest-only install; `--cache` is npm's own cache
+_NPM_INSTALL = Grammar(
+    NPM_OPTIONS,
+    (NPM_OPTIONS.paths - {"cache"}) | {"g", "global", "w", "workspace", "workspaces", "location"},
 )
-_UV_SYNC = Options(
-    flags=frozenset(
-        "q v".split()
-        + """no-dev frozen locked no-install-project no-install-workspace all-extras no-cache
-        compile-bytecode no-editable inexact exact quiet verbose all-groups no-default-groups only-dev
-        offline no-progress active""".split()
-    ),
-    valued=frozenset("extra group only-group no-group python p link-mode index-url extra-index-url".split()),
-    refused=frozenset("project directory package all-packages no-install-package".split()),
-)
-_PIPENV = Options(
-    flags=frozenset("deploy system ignore-pipfile dev skip-lock clear verbose quiet v q".split()),
-    valued=frozenset("python categories".split()),
-    refused=frozenset("r requirements e".split()),
-)
-_NPM_INSTALL = Options(
-    flags=frozenset(
-        "s q f".split()
-        + """production no-audit audit no-fund fund legacy-peer-deps ignore-scripts no-optional silent quiet
-        unsafe-perm prefer-offline prefer-online no-update-notifier force strict-peer-deps no-bin-links
-        foreground-scripts""".split()
-    ),
-    valued=frozenset("omit only include loglevel registry cache".split()),
-    refused=frozenset("g global prefix C workspace w workspaces userconfig location".split()),
-)
-_YARN = Options(
-    flags=frozenset(
-        """frozen-lockfile immutable immutable-cache pure-lockfile production prod non-interactive silent
-        ignore-scripts ignore-engines ignore-optional prefer-offline check-files no-progress check-cache
-        inline-builds force verbose no-lockfile""".split()
-    ),
-    valued=frozenset("network-timeout mode registry cache-folder network-concurrency".split()),
-    refused=frozenset("modules-folder cwd global-folder link-folder".split()),
-)
-_PNPM = Options(
-    flags=frozenset(
-        "P D".split()
-        + """frozen-lockfile prod production dev ignore-scripts offline prefer-offline no-optional
-        shamefully-hoist silent reporter-silent no-frozen-lockfile strict-peer-dependencies""".split()
-    ),
-    valued=frozenset("reporter loglevel registry network-concurrency".split()),
-    refused=frozenset("C dir w workspace-root filter F r recursive".split()),
-)
-_BUNDLE = Options(
-    flags=frozenset("deployment frozen no-cache clean quiet system full-index local redownload prefer-local".split()),
-    valued=frozenset("jobs j retry without with path binstubs standalone".split()),
-    refused=frozenset("gemfile".split()),
-)
-_COMPOSER = Options(
-    flags=frozenset(
-        "n o a q v vv vvv".split()
-        + """no-scripts no-dev no-interaction prefer-dist prefer-source no-progress no-suggest
-        optimize-autoloader classmap-authoritative apcu-autoloader no-autoloader ignore-platform-reqs
-        no-plugins quiet no-ansi ansi audit no-audit dev strict-psr""".split()
-    ),
-    valued=frozenset("ignore-platform-req audit-format prefer-install".split()),
-    refused=frozenset("d working-dir".split()),
-)
+_YARN = Grammar(YARN_OPTIONS, YARN_OPTIONS.paths - {"cache-folder"})
+# recursive and filtered installs read the workspace's other packages
+_PNPM = Grammar(PNPM_OPTIONS, PNPM_OPTIONS.paths | {"w", "workspace-root", "filter", "F", "r", "recursive"})
+_BUNDLE = Grammar(BUNDLE_OPTIONS, frozenset({"gemfile"}))
+_COMPOSER = Grammar(COMPOSER_OPTIONS, COMPOSER_OPTIONS.paths)
 # environment settings that keep an install from rewriting its lock file
 _FROZEN_ENV = {
     "bundler": ("BUNDLE_FROZEN", "BUNDLE_DEPLOYMENT"),

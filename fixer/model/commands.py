@@ -28,12 +28,12 @@ from functools import cached_property, lru_cache
 
 from fixer.model.memo import per_file
 from fixer.model.package_managers import MANAGERS, Options
+from fixer.model.shells import POSIX_SHELLS, shell_from_argv
 from fixer.model.stages import owner
+from fixer.model.state import shell_at
 from fixer.shell.lexer import LexError, tokenize, unquote
 from fixer.shell.model import Script, Simple, Word
 from fixer.shell.parse import ShellParseError, parse
-from fixer.model.shells import POSIX_SHELLS, shell_from_argv
-from fixer.model.state import shell_at
 from fixer.syntax import Dockerfile, Heredoc, Instruction
 
 # --- wrappers -----------------------------------------------------------------------------------------
@@ -387,11 +387,12 @@ def _exe(word: str) -> str:
 
 def _shell_refusal(df: Dockerfile, instr: Instruction) -> tuple[str | None, bool]:
     """(why the RUN's shell is not one we can edit for, whether it starts with errexit)."""
-    shell = shell_at(df, instr)  # a trigger runs in the state its stage ends with
+    shell = shell_at(df, instr)  # a trigger runs in its stage's end state
+    if df.escape != "\\":
+        # the backtick is what makes the shell Windows' (fixer.model.shells): name the cause
+        return "the file's escape character is a backtick", shell.errexit
     if not shell.posix:
         return f"the RUN's shell `{' '.join(shell.argv) or '[]'}` is not a POSIX shell", False
-    if df.escape != "\\":
-        return "the file's escape character is a backtick", shell.errexit
     return None, shell.errexit
 
 
@@ -477,9 +478,13 @@ def runs(df: Dockerfile) -> tuple[RunScript, ...]:
 
 
 @per_file
+def _by_instruction(df: Dockerfile) -> dict[Instruction, RunScript]:
+    return {r.instr: r for r in runs(df)}
+
+
 def script_of(df: Dockerfile, instr: Instruction) -> RunScript | None:
-    """The script of one RUN (or ONBUILD RUN trigger), the same object `runs` holds."""
-    return next((r for r in runs(df) if r.instr is instr or r.owner is instr), None)
+    """`run_script(df, instr)` read once per file: the same object `runs` holds."""
+    return _by_instruction(df).get(instr)
 
 
 def set_errexit(words: list[str]) -> bool:

@@ -256,13 +256,14 @@ ZYPPER_SUBCOMMANDS = _names(
 ZYPPER_INSTALLS = _names("install in update up dist-upgrade dup patch source-install si install-new-recommends inr")
 
 # --- Python: pip(1), `uv pip` ---------------------------------------------------------------------------
+# pip reads options with optparse, which takes any unambiguous prefix: `--no-cache` is `--no-cache-dir`.
 
 PIP_OPTIONS = Options(
     flags=_names(
         """U q v I y upgrade quiet verbose user no-deps pre force-reinstall ignore-installed no-compile compile
         disable-pip-version-check break-system-packages no-warn-script-location no-warn-conflicts
         no-build-isolation use-pep517 no-use-pep517 prefer-binary no-input isolated no-clean
-        ignore-requires-python no-cache-dir no-color require-hashes no-index yes dry-run"""
+        ignore-requires-python no-cache-dir no-color require-hashes no-index yes dry-run no-cache"""
     ),
     valued=_names(
         """r c e f i t C requirement constraint editable find-links index-url extra-index-url trusted-host
@@ -306,7 +307,7 @@ YARN_OPTIONS = Options(
 )
 PNPM_OPTIONS = Options(
     flags=_names(
-        """P D r frozen-lockfile prod production dev ignore-scripts offline prefer-offline no-optional
+        """P D r w frozen-lockfile prod production dev ignore-scripts offline prefer-offline no-optional
         shamefully-hoist silent reporter-silent no-frozen-lockfile strict-peer-dependencies recursive
         workspace-root"""
     ),
@@ -381,7 +382,7 @@ MANAGERS: dict[str, PackageManager] = {
         ),
         PackageManager("zypper", ZYPPER_OPTIONS, ZYPPER_SUBCOMMANDS, ZYPPER_INSTALLS),
         PackageManager("pip", PIP_OPTIONS, PIP_SUBCOMMANDS, _names("install")),
-        PackageManager("uv-pip", UV_PIP_OPTIONS, PIP_SUBCOMMANDS, _names("install sync")),
+        PackageManager("uv-pip", UV_PIP_OPTIONS, PIP_SUBCOMMANDS | _names("sync compile"), _names("install sync")),
         PackageManager("npm", NPM_OPTIONS, NPM_SUBCOMMANDS, _names("install i add isntall ci clean-install")),
         PackageManager("yarn", YARN_OPTIONS, _names("install add cache"), _names("install add")),
         PackageManager("pnpm", PNPM_OPTIONS, _names("install i add fetch"), _names("install i add fetch")),

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from fixer.engine.finding import Finding, Fix
 from fixer.engine.rules import RuleContext
-from fixer.packages.commands import Call, each_run
+from fixer.model.commands import ToolCall, runs
 from fixer.packages.edits import append_commands
 from fixer.packages.stages import cache_mounted
 from fixer.syntax import Dockerfile
@@ -16,14 +16,14 @@ from fixer.syntax import Dockerfile
 
 @dataclass(frozen=True)
 class CacheCleanup:
-    tools: tuple[str, ...]  # canonical tool names (see `fixer.packages.commands.Call.tool`)
+    tools: tuple[str, ...]  # canonical tool names (see `fixer.model.commands.ToolCall.tool`)
     fills: frozenset[str]  # actions that download metadata or packages into the cache
-    cleans: Callable[[Call, str], bool]  # (call, tool): the call empties that tool's cache
+    cleans: Callable[[ToolCall, str], bool]  # (call, tool): the call empties that tool's cache
     cache_dirs: tuple[str, ...]  # a cache/tmpfs mount on one of these keeps the cache out of the layer
     commands: Callable[[str], list[str]]  # what to append for a tool
 
 
-def removes_dir(call: Call, *dirs: str) -> bool:
+def removes_dir(call: ToolCall, *dirs: str) -> bool:
     """`rm -rf DIR`, `DIR/*` or something under DIR (the author takes care of that cache)."""
     if call.tool != "rm":
         return False
@@ -31,7 +31,8 @@ def removes_dir(call: Call, *dirs: str) -> bool:
 
 
 def check_cleanup(df: Dockerfile, ctx: RuleContext, spec: CacheCleanup) -> Iterator[Finding]:
-    for owner, run, cmds in each_run(df):
+    for run in runs(df):
+        owner, cmds = run.owner, run.commands
         if any(cache_mounted(run.instr, d) for d in spec.cache_dirs):
             continue
         missing: list[str] = []

@@ -11,8 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fixer.engine.finding import Edit
-from fixer.packages.commands import VALUE_OPTIONS, Call, Cmd, Commands
-from fixer.packages.script import RunScript, set_errexit
+from fixer.model.commands import RunScript, ScriptCommands, SimpleCommand, ToolCall, set_errexit
 from fixer.shell.analysis import code_end, trailing_comment_span
 from fixer.shell.lexer import LexError, Token, tokenize
 from fixer.shell.model import AndOr, CommandList, Compound, Simple
@@ -20,30 +19,29 @@ from fixer.shell.model import AndOr, CommandList, Compound, Simple
 _LIST_OPS = ("&&", "||", ";", "|")
 
 
-def insert_after(run: RunScript, call: Call, text: str, *, after_flags: bool = False) -> Edit:
+def insert_after(run: RunScript, call: ToolCall, text: str, *, after_flags: bool = False) -> Edit:
     """` text` right after the action word (`install`), or after the simple flags that follow it."""
     word = call.action_word or call.cmd.words[call.at]
     if after_flags:
         idx = call.cmd.words.index(word) + 1
         words = call.cmd.words
-        vals = VALUE_OPTIONS.get(call.tool, frozenset())
         while idx < len(words) and words[idx].value.startswith("-") and words[idx].value != "--":
-            if words[idx].value in vals or "=" in words[idx].value:
+            if call.options.takes_value(words[idx].value) or "=" in words[idx].value:
                 break
             word = words[idx]
             idx += 1
     return Edit.insert(run.end_offset(word.end), " " + text)
 
 
-def errexit(run: RunScript, cmds: Commands) -> bool:
+def errexit(run: RunScript, cmds: ScriptCommands) -> bool:
     """`-e` is on for the script's top level: from SHELL/the shebang, or a leading `set -e…`."""
     if run.errexit:
         return True
     first = cmds.commands[0] if cmds.commands else None
     if first is None or first.words[0].value != "set":
         return False
-    if cmds.script is not None:
-        items = cmds.script.body.items
+    if cmds.parsed is not None:
+        items = cmds.parsed.body.items
         if not items or cmds.node_of(first) is not items[0].and_or.pipelines[0].commands[0]:
             return False
     return set_errexit([w.value for w in first.words[1:]])
@@ -104,9 +102,9 @@ def _style(run: RunScript, tokens: list[Token], use_semicolon: bool) -> _Style:
     return _Style(True, "&&", base + ("\t" if tab else "    "), gap)
 
 
-def _last_is_exit(cmds: Commands) -> bool:
-    if cmds.script is not None:
-        items = cmds.script.body.items
+def _last_is_exit(cmds: ScriptCommands) -> bool:
+    if cmds.parsed is not None:
+        items = cmds.parsed.body.items
         if not items:
             return False
         last = items[-1].and_or.pipelines[-1].commands[-1]
@@ -114,7 +112,7 @@ def _last_is_exit(cmds: Commands) -> bool:
     return bool(cmds.commands) and cmds.commands[-1].words[0].value in ("exit", "exec")
 
 
-def append_commands(run: RunScript, cmds: Commands, new: list[str]) -> list[Edit] | str:
+def append_commands(run: RunScript, cmds: ScriptCommands, new: list[str]) -> list[Edit] | str:
     """Edits that run `new` after everything else the script runs, keeping its exit status meaning."""
     if not run.editable:
         return run.refusal or "not editable"
@@ -157,7 +155,7 @@ def append_commands(run: RunScript, cmds: Commands, new: list[str]) -> list[Edit
 
 
 def _append_heredoc(
-    run: RunScript, cmds: Commands, tokens: list[Token], end_tok: Token, last: Token, new: list[str]
+    run: RunScript, cmds: ScriptCommands, tokens: list[Token], end_tok: Token, last: Token, new: list[str]
 ) -> list[Edit] | str:
     """New last lines of the heredoc body; without errexit the old last command joins them with `&&`."""
     doc = run.heredoc
@@ -194,17 +192,17 @@ def _containing(lst: CommandList, target: Simple) -> tuple[AndOr, int] | None:
     return None
 
 
-def insert_before(run: RunScript, cmds: Commands, cmd: Cmd, text: str) -> Edit | str:
+def insert_before(run: RunScript, cmds: ScriptCommands, cmd: SimpleCommand, text: str) -> Edit | str:
     """`text` (ending in `&& `) in front of the pipeline that runs `cmd`, when `&&` binds to it alone."""
     if not run.editable:
         return run.refusal or "not editable"
     node = cmds.node_of(cmd)
-    if cmds.script is None or node is None:
+    if cmds.parsed is None or node is None:
         first = cmds.commands[0] if cmds.commands else None
         if first is cmd and cmd.start == len(run.text) - len(run.text.lstrip()):
             return Edit.insert(run.offset(cmd.start), text)
         return "the shell parser cannot read the RUN"
-    found = _containing(cmds.script.body, node)
+    found = _containing(cmds.parsed.body, node)
     if found is None:
         return "the command runs inside a command substitution"
     ao, k = found
@@ -213,14 +211,14 @@ def insert_before(run: RunScript, cmds: Commands, cmd: Cmd, text: str) -> Edit |
     return Edit.insert(run.offset(ao.pipelines[k].start), text)
 
 
-def drop_command(run: RunScript, cmds: Commands, cmd: Cmd) -> Edit | str:
+def drop_command(run: RunScript, cmds: ScriptCommands, cmd: SimpleCommand) -> Edit | str:
     """Delete a top-level command with the operator that joins it to its neighbour."""
     if not run.editable:
         return run.refusal or "not editable"
     node = cmds.node_of(cmd)
-    if cmds.script is None or node is None:
+    if cmds.parsed is None or node is None:
         return "the shell parser cannot read the RUN"
-    items = cmds.script.body.items
+    items = cmds.parsed.body.items
     span: tuple[int, int] | None = None
     for n, item in enumerate(items):
         ao = item.and_or

@@ -6,10 +6,9 @@ from collections.abc import Iterator
 
 from fixer.engine.finding import Edit, Finding, Fix
 from fixer.engine.rules import Fixes, RuleContext, rule
-from fixer.packages.commands import Call, Commands, each_run, has_long, read
+from fixer.model.commands import RunScript, ScriptCommands, ToolCall, read_commands, runs, script_of
 from fixer.packages.edits import drop_command, insert_after
 from fixer.model.stages import children, runs_in, stage_of
-from fixer.packages.script import RunScript, run_script
 from fixer.packages.stages import cache_mounted
 from fixer.syntax import Dockerfile, Instruction, Stage
 
@@ -18,11 +17,11 @@ CACHE = "/var/cache/apk"
 _INDEX_FREE = frozenset({"add", "del", "update"})
 
 
-def needs_no_cache(call: Call) -> bool:
-    return call.tool == "apk" and call.subcommand == "add" and not has_long(call, "--no-cache")
+def needs_no_cache(call: ToolCall) -> bool:
+    return call.tool == "apk" and call.subcommand == "add" and not call.has_long("--no-cache")
 
 
-def _cache_rm(call: Call) -> bool:
+def _cache_rm(call: ToolCall) -> bool:
     ops = call.operands()
     return call.tool == "rm" and bool(ops) and all(_in_cache(op) for op in ops)
 
@@ -36,12 +35,12 @@ def _later_reads_index(df: Dockerfile, instr: Instruction, ctx: RuleContext) -> 
     fetched, before any `apk update` of its own."""
 
     def use(later: Instruction) -> str | None:
-        run = run_script(df, later)
+        run = script_of(df, later)
         if run is None:
             return None
         silenced = ctx.silenced(df, later.index)
         fixed = run.editable and not silenced  # its adds get --no-cache too
-        for call in read(run.text).calls:
+        for call in run.commands.calls:
             if (call.tool == "apk" and call.subcommand == "update") or _cache_rm(call):
                 return "refresh"
             if call.tool != "apk" or call.subcommand == "del" or (call.subcommand == "add" and fixed):
@@ -60,7 +59,7 @@ def _later_reads_index(df: Dockerfile, instr: Instruction, ctx: RuleContext) -> 
     return stage is not None and walk(stage, instr.index)
 
 
-def _drops(df: Dockerfile, run: RunScript, cmds: Commands, ctx: RuleContext) -> list[Edit]:
+def _drops(df: Dockerfile, run: RunScript, cmds: ScriptCommands, ctx: RuleContext) -> list[Edit]:
     """Delete `apk update` and `rm -rf /var/cache/apk/*` when `--no-cache` leaves them nothing to do."""
     apk = cmds.of("apk")
     if any(c.subcommand not in _INDEX_FREE for c in apk):
@@ -117,7 +116,8 @@ def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     a cache or tmpfs on `/var/cache/apk` or `/etc/apk/cache`. Reported without a fix in exec-form RUNs,
     under a non-POSIX SHELL and with the backtick escape.
     """
-    for owner, run, cmds in each_run(df):
+    for run in runs(df):
+        owner, cmds = run.owner, run.commands
         adds = [c for c in cmds.calls if needs_no_cache(c)]
         if not adds or cache_mounted(run.instr, CACHE) or cache_mounted(run.instr, "/etc/apk/cache"):
             continue

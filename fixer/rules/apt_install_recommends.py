@@ -7,10 +7,9 @@ from collections.abc import Iterator
 
 from fixer.engine.finding import Finding, Fix
 from fixer.engine.rules import Fixes, RuleContext, rule
-from fixer.packages.commands import Call, each_run, has_long
+from fixer.model.commands import ToolCall, runs, script_of
 from fixer.packages.edits import insert_after
 from fixer.model.stages import chain, stage_of
-from fixer.packages.script import run_script
 from fixer.syntax import Dockerfile, Instruction
 
 _OFF = r"(?:0|false|no|off)"
@@ -20,8 +19,8 @@ _OPTION = re.compile(rf"^(?:--option=|-o)?APT::Install-Recommends={_OFF}$", re.I
 _CONFIG = re.compile(rf"""APT::Install-Recommends\W+{_OFF}\b""", re.IGNORECASE)
 
 
-def _disabled(call: Call) -> bool:
-    return has_long(call, "--no-install-recommends") or any(_OPTION.match(v) for v in call.values()) or any(
+def _disabled(call: ToolCall) -> bool:
+    return call.has_long("--no-install-recommends") or any(_OPTION.match(v) for v in call.values()) or any(
         re.match(rf"^--install-recommends={_OFF}$", v, re.I) for v in call.values()
     )
 
@@ -33,7 +32,7 @@ def _configured_off(df: Dockerfile, instr: Instruction) -> bool:
         for i in st.instructions:
             if st is own and i.index >= instr.index:
                 break
-            run = run_script(df, i)
+            run = script_of(df, i)
             if run is not None and _CONFIG.search(run.text):
                 return True
     return False
@@ -71,7 +70,8 @@ def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     recommends off (`-o APT::Install-Recommends=false`) or an earlier RUN of the stage writes
     `APT::Install-Recommends "0"` into apt's configuration.
     """
-    for owner, run, cmds in each_run(df):
+    for run in runs(df):
+        owner, cmds = run.owner, run.commands
         calls = [c for c in cmds.of("apt-get", "apt") if c.subcommand == "install" and not _disabled(c)]
         if not calls or _configured_off(df, run.instr):
             continue

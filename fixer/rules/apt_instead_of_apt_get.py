@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 from fixer.engine.finding import Edit, Finding, Fix
 from fixer.engine.rules import Fixes, RuleContext, rule
+from fixer.model.commands import runs
 from fixer.model.base_image import family as stage_family
-from fixer.packages.commands import each_run
 from fixer.syntax import Dockerfile
 
 # apt subcommands apt-get runs the same way (`full-upgrade` is apt-get's `dist-upgrade`)
@@ -56,7 +56,8 @@ def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     so the fix is unsafe when the base image is not known to be one of them. `apt upgrade` installs new
     dependencies that `apt-get upgrade` holds back, so that fix is always unsafe.
     """
-    for owner, run, cmds in each_run(df):
+    for run in runs(df):
+        owner, cmds = run.owner, run.commands
         if not run.editable:
             continue
         debian = stage_family(df, run.instr.stage or owner.stage).key == "debian"

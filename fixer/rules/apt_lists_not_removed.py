@@ -8,10 +8,9 @@ from dataclasses import dataclass
 
 from fixer.engine.finding import Edit, Finding, Fix
 from fixer.engine.rules import Fixes, RuleContext, Service, rule
-from fixer.packages.commands import Call, Commands, each_run, read
+from fixer.model.commands import RunScript, ScriptCommands, ToolCall, read_commands, runs, script_of
 from fixer.packages.edits import append_commands, insert_before
 from fixer.model.stages import children, runs_in, shipped, stage_of
-from fixer.packages.script import RunScript, run_script
 from fixer.packages.stages import cache_mounted
 from fixer.syntax import Dockerfile, Instruction, Stage
 
@@ -24,19 +23,19 @@ INSTALLS = frozenset({"install", "reinstall", "upgrade", "dist-upgrade", "full-u
 READS = INSTALLS | {"source", "download", "changelog"}
 
 
-def updates(call: Call) -> bool:
+def updates(call: ToolCall) -> bool:
     return call.tool in APT and call.subcommand == "update"
 
 
-def installs(call: Call) -> bool:
+def installs(call: ToolCall) -> bool:
     return call.tool in APT and call.subcommand in INSTALLS
 
 
-def reads_lists(call: Call) -> bool:
+def reads_lists(call: ToolCall) -> bool:
     return (call.tool in APT and call.subcommand in READS) or (call.tool == "apt-cache" and call.sub is not None)
 
 
-def removes_lists(call: Call) -> bool:
+def removes_lists(call: ToolCall) -> bool:
     """`rm -rf /var/lib/apt/lists/*` (or the directory, or a directory above it), `apt-get dist-clean`."""
     if call.tool in APT and call.subcommand == "dist-clean":
         return True
@@ -54,18 +53,18 @@ def removes_lists(call: Call) -> bool:
 class _Dependent:
     instr: Instruction
     run: RunScript
-    cmds: Commands
-    call: Call
+    cmds: ScriptCommands
+    call: ToolCall
 
 
 def _lists_use(df: Dockerfile, instr: Instruction) -> tuple[str, _Dependent | None] | None:
     """How a later RUN meets the lists: "refresh" (updates or removes them), "reads" (needs ours), None."""
     if cache_mounted(instr, LISTS):
         return None
-    run = run_script(df, instr)
+    run = script_of(df, instr)
     if run is None:
         return None
-    cmds = read(run.text)
+    cmds = run.commands
     for call in cmds.calls:
         if updates(call) or removes_lists(call):
             return "refresh", None
@@ -105,7 +104,7 @@ def dependents(df: Dockerfile, instr: Instruction) -> list[_Dependent]:
     return out
 
 
-def _fix(df: Dockerfile, run: RunScript, cmds: Commands, instr: Instruction) -> Fix | str:
+def _fix(df: Dockerfile, run: RunScript, cmds: ScriptCommands, instr: Instruction) -> Fix | str:
     edits = append_commands(run, cmds, [CLEANUP])
     if isinstance(edits, str):
         return edits
@@ -164,7 +163,8 @@ def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     backtick, a script ending in `exit`, `&` or a shell comment that hides the following lines. dockfix
     reads the Dockerfile only: a script the build copies in and runs is not looked into.
     """
-    for owner, run, cmds in each_run(df):
+    for run in runs(df):
+        owner, cmds = run.owner, run.commands
         instr = run.instr
         if not shipped(df, owner.stage, ctx.target) or cache_mounted(instr, LISTS):
             continue

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 from fixer.engine.finding import Finding
 from fixer.engine.rules import Fixes, RuleContext, rule
+from fixer.model.commands import ToolCall
 from fixer.packages.cleanup import CacheCleanup, check_cleanup, removes_dir
-from fixer.packages.commands import Call
 from fixer.syntax import Dockerfile
 
 FILLS = frozenset(
@@ -17,7 +17,7 @@ FILLS = frozenset(
 CACHE_DIRS = ("/var/cache/dnf", "/var/cache/yum", "/var/cache/libdnf5", "/var/cache/tdnf")
 
 
-def _cleans(call: Call, tool: str) -> bool:
+def _cleans(call: ToolCall, tool: str) -> bool:
     if call.tool == tool and call.subcommand == "clean" and "all" in call.operands():
         return True
     return removes_dir(call, *CACHE_DIRS)

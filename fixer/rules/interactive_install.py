@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 from fixer.engine.finding import Edit, Finding, Fix
 from fixer.engine.rules import Fixes, RuleContext, rule
-from fixer.packages.commands import APT_VALUES, Call, each_run, has_long, has_short, short_flags
+from fixer.model.commands import RunScript, ToolCall, runs
+from fixer.model.package_managers import APT_OPTIONS
 from fixer.packages.edits import insert_after
-from fixer.packages.script import RunScript
 from fixer.syntax import Dockerfile
 
 APT_ASKS = frozenset(
@@ -32,11 +32,11 @@ _ASSUME_YES = re.compile(r"^APT::Get::Assume-Yes=(?:1|true|yes|on)$", re.IGNOREC
 _APT_NO_PROMPT = ("--simulate", "--dry-run", "--just-print", "--no-act", "--recon", "--assume-no", "--trivial-only")
 
 
-def _apt_says_yes(call: Call) -> bool:
-    if has_long(call, "--yes", "--assume-yes", *_APT_NO_PROMPT) or has_short(call, "y") or has_short(call, "s"):
+def _apt_says_yes(call: ToolCall) -> bool:
+    if call.has_long("--yes", "--assume-yes", *_APT_NO_PROMPT) or call.has_short("y") or call.has_short("s"):
         return True
     words = call.values()
-    qs = sum(short_flags(w, APT_VALUES).count("q") for w in words)
+    qs = sum(APT_OPTIONS.short_letters(w).count("q") for w in words)
     if qs >= 2 or any(w in ("-q=2", "--quiet=2", "-q2") for w in words):
         return True  # quiet level 2 implies -y
     for i, w in enumerate(words):
@@ -50,17 +50,17 @@ def _apt_says_yes(call: Call) -> bool:
     return False
 
 
-def _rpm_says_yes(call: Call) -> bool:
-    if has_long(call, "--assumeyes", "--assumeno") or has_short(call, "y"):
+def _rpm_says_yes(call: ToolCall) -> bool:
+    if call.has_long("--assumeyes", "--assumeno") or call.has_short("y"):
         return True
     return any(re.match(r"^(--setopt=)?assumeyes=(1|true|yes|on)$", w, re.I) for w in call.values())
 
 
-def _zypper_says_yes(call: Call) -> bool:
-    return has_long(call, "--non-interactive", "--no-confirm") or has_short(call, "n") or has_short(call, "y")
+def _zypper_says_yes(call: ToolCall) -> bool:
+    return call.has_long("--non-interactive", "--no-confirm") or call.has_short("n") or call.has_short("y")
 
 
-def _edit(run: RunScript, call: Call) -> Edit | None:
+def _edit(run: RunScript, call: ToolCall) -> Edit | None:
     """The flag to add, or None when the call already runs unattended."""
     action = call.action
     if call.tool in ("apt-get", "apt"):
@@ -105,13 +105,14 @@ def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     ```
 
     ## Fix safety
-    Safe: the flag only answers the confirmation prompt; what gets installed is unchanged. Commands that
+    Safe: the flag only answers the confirmation prompt; what gets installed is unchanged. ScriptCommands that
     already answer (`-y`, `--yes`, `--assume-yes`, `-qq`, `-o APT::Get::Assume-Yes=true`, `--assumeyes`,
     `zypper -n`/`--non-interactive`/`--no-confirm`) or never ask (`--simulate`, `--assume-no`) are left
     alone. hadolint's DL3034 only accepts `-y`/`--no-confirm`, so it still reports `zypper -n install`.
     Reported without a fix in exec-form RUNs, under a non-POSIX SHELL and with the backtick escape.
     """
-    for owner, run, cmds in each_run(df):
+    for run in runs(df):
+        owner, cmds = run.owner, run.commands
         edits = [e for e in (_edit(run, c) for c in cmds.calls) if e is not None]
         if not edits:
             continue

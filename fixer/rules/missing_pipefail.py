@@ -10,9 +10,9 @@ from fixer.engine.finding import Edit, Finding, Fix
 from fixer.engine.rules import Fixes, RuleContext, rule
 from fixer.instructions.casing import cased
 from fixer.instructions.edits import indent_of
+from fixer.model.commands import script_of
 from fixer.model.base_image import family as stage_family
 from fixer.model.stages import descendants
-from fixer.packages.script import run_script
 from fixer.shell.lexer import LexError, tokenize
 from fixer.shell.model import CommandList, Compound
 from fixer.shell.parse import ShellParseError, parse
@@ -127,7 +127,7 @@ def _pipes(lst: CommandList) -> bool:
 
 
 def _script(df: Dockerfile, instr: Instruction) -> str | None:
-    run = run_script(df, instr)
+    run = script_of(df, instr)
     return None if run is None or instr.json else run.text
 
 

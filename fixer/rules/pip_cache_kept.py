@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from fixer.engine.finding import Finding, Fix
 from fixer.engine.rules import Fixes, RuleContext, rule
-from fixer.packages.commands import Call, each_run, has_long
+from fixer.model.commands import ToolCall, runs
 from fixer.packages.edits import insert_after
 from fixer.model.stages import chain, stage_of
 from fixer.model.state import value_at
@@ -26,11 +26,11 @@ _OLD_PIP_BASE = re.compile(
 _PIP_CACHE_MOUNT = re.compile(r"(^|/)\.cache(/pip)?$")
 
 
-def needs_no_cache_dir(call: Call) -> bool:
+def needs_no_cache_dir(call: ToolCall) -> bool:
     return (
         call.tool == "pip"
         and call.subcommand == "install"
-        and not has_long(call, "--no-cache-dir", "--cache-dir")
+        and not call.has_long("--no-cache-dir", "--cache-dir")
     )
 
 
@@ -71,7 +71,8 @@ def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     pip predates the option (Ubuntu 14.04 and older, Debian 8 and older, CentOS 6): there pip rejects it.
     Reported without a fix in exec-form RUNs, under a non-POSIX SHELL and with the backtick escape.
     """
-    for owner, run, cmds in each_run(df):
+    for run in runs(df):
+        owner, cmds = run.owner, run.commands
         calls = [c for c in cmds.calls if needs_no_cache_dir(c)]
         if not calls or mounted_matching(run.instr, _PIP_CACHE_MOUNT):
             continue

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from fixer.data.base_families import NON_ROOT, verdict_of
 from fixer.engine.finding import Edit, Finding, Fix
 from fixer.engine.rules import Fixes, RuleContext, rule
-from fixer.instructions.commands import runs
+from fixer.model.commands import runs
 from fixer.model.base_image import base_image, family
 from fixer.model.stages import lineage_before
 from fixer.syntax import Dockerfile, Instruction
@@ -68,10 +68,12 @@ def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     given options that pick another user, a login shell or a command from its own policy, and in
     `ONBUILD` triggers, which run in another build.
     """
-    for run in runs(df, mention="sudo"):
+    for run in runs(df):
+        if not run.editable or "sudo" not in run.text:
+            continue
         # an ONBUILD trigger runs in a later build, as whichever user that build has by then
         root = run.owner.cmd == "RUN" and runs_as_root(df, run.owner)
-        for cmd in run.commands:
+        for cmd in run.commands.commands:
             if cmd.name != "sudo":
                 continue
             words = cmd.words
@@ -80,14 +82,14 @@ def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
                 i += 1
             fix = None
             if root and i < len(words) and not words[i].value.startswith("-"):
-                a = run.script.offset(words[0].start)
-                b = run.script.offset(words[i].start)
+                a = run.offset(words[0].start)
+                b = run.offset(words[i].start)
                 if b - a == words[i].start - words[0].start:
                     fix = Fix.safe(Edit.delete(a, b))
             why = "the RUN already runs as root" if root else "switch users with USER instead"
             yield ctx.report(
                 df,
-                run.script.offset(words[0].start),
+                run.offset(words[0].start),
                 f"Do not use `sudo`: {why}",
                 fix,
                 instruction=run.owner.index,

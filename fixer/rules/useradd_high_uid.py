@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from fixer.engine.finding import Edit, Finding, Fix
 from fixer.engine.rules import Fixes, RuleContext, rule
-from fixer.instructions.commands import Command, runs
+from fixer.model.commands import SimpleCommand, runs
 from fixer.syntax import Dockerfile
 
 # short options of shadow's useradd that take a value
@@ -18,7 +18,7 @@ _VALUE_LONG = frozenset(
 _MAX_SMALL_UID = 99999
 
 
-def uid_and_log_init(cmd: Command) -> tuple[str | None, bool]:
+def uid_and_log_init(cmd: SimpleCommand) -> tuple[str | None, bool]:
     """The uid `useradd` is given, and whether it already skips the lastlog/faillog entry."""
     uid: str | None = None
     no_log = False
@@ -82,8 +82,10 @@ def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     ## Fix safety
     Safe: the user, its uid, groups and home are the same; only the login-record files get no entry.
     """
-    for run in runs(df, mention="useradd"):
-        for cmd in run.commands:
+    for run in runs(df):
+        if not run.editable or "useradd" not in run.text:
+            continue
+        for cmd in run.commands.commands:
             if cmd.name != "useradd":
                 continue
             uid, no_log = uid_and_log_init(cmd)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from fixer.engine.finding import Edit, Finding, Fix
 from fixer.engine.rules import Fixes, RuleContext, rule
-from fixer.instructions.commands import Command, runs
+from fixer.model.commands import SimpleCommand, runs
 from fixer.model.base_image import base_image, family as stage_family
 from fixer.model.stages import lineage_before
 from fixer.syntax import Dockerfile, Instruction
@@ -23,7 +23,7 @@ _GNU_FAMILIES = frozenset({"debian", "rhel", "rhel-minimal"})
 _BUSYBOX_FAMILIES = frozenset({"alpine", "busybox"})
 
 
-def quiet(cmd: Command) -> bool:
+def quiet(cmd: SimpleCommand) -> bool:
     """Whether the wget command already sets progress or verbosity (hadolint's list)."""
     for w in (w.value for w in cmd.words[1:]):
         if w == "--":
@@ -85,17 +85,19 @@ def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     and for BusyBox's wget, which gets `-q`. For other base images the
     fix is unsafe: a wget that does not know `--progress` fails the build.
     """
-    for run in runs(df, mention="wget"):
-        stage = run.script.instr.stage or run.owner.stage
+    for run in runs(df):
+        if not run.editable or "wget" not in run.text:
+            continue
+        stage = run.instr.stage or run.owner.stage
         family = stage_family(df, stage).key
         image = base_image(df, stage) if stage is not None else None
         fedora = image is not None and "fedora" in image.repository
-        for cmd in run.commands:
+        for cmd in run.commands.commands:
             if cmd.name != "wget" or quiet(cmd):
                 continue
             sp = run.span(cmd.words[0])
             option, safe = "--progress=dot:giga", False
-            if _gnu_wget_installed(df, run.owner, run.script.text, cmd.words[0].start):
+            if _gnu_wget_installed(df, run.owner, run.text, cmd.words[0].start):
                 safe = True
             elif family in _GNU_FAMILIES and not fedora:
                 safe = True

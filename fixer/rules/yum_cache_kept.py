@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 from fixer.engine.finding import Finding
 from fixer.engine.rules import Fixes, RuleContext, rule
+from fixer.model.commands import ToolCall
 from fixer.packages.cleanup import CacheCleanup, check_cleanup, removes_dir
-from fixer.packages.commands import Call
 from fixer.syntax import Dockerfile
 
 FILLS = frozenset(
@@ -16,7 +16,7 @@ FILLS = frozenset(
 )  # fmt: skip
 
 
-def _cleans(call: Call, tool: str) -> bool:
+def _cleans(call: ToolCall, tool: str) -> bool:
     # on RHEL 8+ `yum` is dnf, and `dnf clean all` empties the same cache
     if call.tool in ("yum", "dnf") and call.subcommand == "clean" and "all" in call.operands():
         return True

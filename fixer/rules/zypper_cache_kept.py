@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 from fixer.engine.finding import Finding
 from fixer.engine.rules import Fixes, RuleContext, rule
+from fixer.model.commands import ToolCall
 from fixer.packages.cleanup import CacheCleanup, check_cleanup, removes_dir
-from fixer.packages.commands import Call
 from fixer.syntax import Dockerfile
 
 FILLS = frozenset(
@@ -15,7 +15,7 @@ FILLS = frozenset(
 )  # fmt: skip
 
 
-def _cleans(call: Call, tool: str) -> bool:
+def _cleans(call: ToolCall, tool: str) -> bool:
     if call.tool == "zypper" and call.subcommand in ("clean", "cc"):
         return True
     return removes_dir(call, "/var/cache/zypp")

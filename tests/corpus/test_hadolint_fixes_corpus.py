@@ -15,7 +15,7 @@ import dockerfile
 import pytest
 
 from fixer.engine.rules import all_rules, select_rules
-from fixer.packages.script import run_script
+from fixer.model.commands import run_script
 from fixer.rules.missing_pipefail import pipefail
 from fixer.model.state import shell_at
 from fixer.syntax import Dockerfile, parse
