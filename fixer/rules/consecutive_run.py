@@ -54,11 +54,13 @@ class Plan:
     reason: str  # "merge", "isolate" or the reason it is left alone
     detail: str = ""
     fix: Fix | None = None
+    why: str = ""  # for "update-kept": what keeps the layout
 
 
 MESSAGES = {
     "merge": "Merge this RUN into the RUN above: each RUN adds a layer",
     "update": "Merge this RUN into the `{detail}` RUN above: cached apart, the install reads stale package lists",
+    "update-kept": "The {detail} RUN above is cached apart from this install, which can then read stale package lists (not merged: {why})",
     "isolate": "Merge this RUN into the RUN above; the earlier command runs in a subshell to keep {detail} from leaking",
     "escape-backtick": "Consecutive RUN (not fixed: the file's escape character is the backtick)",
     "non-posix-shell": "Consecutive RUN (not fixed: the stage's SHELL {detail} is not a POSIX shell)",
@@ -81,7 +83,7 @@ DELIBERATE = {
 
 
 def message(plan: Plan) -> str:
-    return MESSAGES[plan.reason].format(detail=plan.detail)
+    return MESSAGES[plan.reason].format(detail=plan.detail, why=plan.why)
 
 
 def candidate_pairs(df: Dockerfile) -> Iterator[tuple[Instruction, Instruction]]:
@@ -135,7 +137,9 @@ def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     package index update) across a blank line, which starts a paragraph of its own; when only one of
     the two RUNs carries a pragma (`# hadolint ignore=`, `# dockfix: ignore`, `# check=`); next to a
     dependency install (`npm ci`, `pip install -r …`, `go mod download` …), which stays its own layer
-    (see DF004); nor anywhere in a file where a RUN carries `# hadolint ignore=DL3059`.
+    (see DF004); nor anywhere in a file where a RUN carries `# hadolint ignore=DL3059`. None of these
+    is reported, except a lone package index update kept apart by a comment or pragma: its install
+    can read stale lists, so it is reported with the reason it was not merged.
 
     ## Fix safety
     Safe when the merged script fails whenever either RUN would have failed and runs each command in
@@ -289,14 +293,18 @@ def deliberate(df: Dockerfile, a: Instruction, b: Instruction, sa: Script, sb: S
     if update is None and not dl3059_flags(sa, sb):
         return Plan("chained")
     between = _between(df, a, b)
+    kept: str | None = None
     for ln in between:
         body = ln.text.lstrip(" \t")
         if _COMMENTED_INSTRUCTION.match(body):
-            return Plan("commented-instruction")
+            kept = kept or "commented-instruction"
         if _REGION_TAG.search(body):
-            return Plan("region-tag")
-    if _pragma_lines(list(a.comments)) != _pragma_lines(between):
-        return Plan("pragma")
+            kept = kept or "region-tag"
+    if kept is None and _pragma_lines(list(a.comments)) != _pragma_lines(between):
+        kept = "pragma"
+    if kept is not None:
+        # the stale package lists stay a real problem: say so, and leave the layout to the author
+        return Plan("update-kept", f"`{update}`", why=DELIBERATE[kept]) if update is not None else Plan(kept)
     if update is None and any(not ln.text.strip() for ln in df.lines if a.end <= ln.start < b.start):
         # a blank line starts a new paragraph: the author grouped the steps (often under a comment of
         # their own), and a merge would fold that comment into the middle of a RUN

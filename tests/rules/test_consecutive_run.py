@@ -87,7 +87,7 @@ def test_reported_without_fix(name: str) -> None:
         "chained-devcontainer-layout", "chained-redis-layout", "chained-set-eux", "chained-download",
         "chained-pip-pin", "update-then-other", "apk-update-no-cache", "commented-instruction",
         "commented-instruction-no-space", "region-tag", "pragma-different", "pragma-earlier-only",
-        "pragma-later-only", "check-directive-one-side", "policy-dl3059", "policy-global",
+        "check-directive-one-side", "policy-dl3059", "policy-global",
         "cache-boundary-go", "cache-boundary-npm", "cache-boundary-pip", "paragraph-commented",
         "paragraph-blank-line",
     ],
@@ -99,6 +99,24 @@ def test_deliberate_layout_is_neither_changed_nor_reported(name: str) -> None:
     result = run(read(src), "DF002", unsafe=True)
     assert result.output == read(src)
     assert result.findings == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "update-commented-instruction-report-only", "update-pragma-different-report-only",
+        "update-pragma-later-only-report-only", "update-region-tag-report-only",
+    ],
+)  # fmt: skip
+def test_stale_lists_kept_by_the_layout_are_still_reported(name: str) -> None:
+    """A lone `apt-get update` the layout keeps apart from its install is a real problem: reported with
+    why it is not merged, never changed."""
+    src = Path(__file__).resolve().parents[2] / "fixtures" / RULE / f"{name}.keep.Dockerfile"
+    result = run(read(src), "DF002", unsafe=True)
+    assert result.output == read(src)
+    (finding,) = result.findings
+    assert finding.fix is None
+    assert "`apt-get update` RUN above is cached apart" in finding.message and "not merged: " in finding.message
 
 
 @pytest.mark.parametrize(
