@@ -1,9 +1,9 @@
 """Every test runs with its own user cache directory and its own HOME; `network` tests skip without an index.
 
-dockfix keeps registry answers and the shell parser's tables in the user cache (fixer/cachedir.py): a
-test reading the real ~/.cache/dockfix depends on what earlier runs left there, and one writing it
-changes the user's next real run. HOME goes too: registry credentials (~/.docker/config.json), git's
-identity and the XDG folders are read from it.
+dockfix keeps registry answers in the user cache (fixer/cachedir.py): a test reading the real
+~/.cache/dockfix depends on what earlier runs left there, and one writing it changes the user's next
+real run. HOME goes too: registry credentials (~/.docker/config.json), git's identity and the XDG
+folders are read from it.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ import pytest
 from tests.support.network import unreachable_reason
 
 _RUN = Path(tempfile.mkdtemp(prefix="dockfix-tests-"))
-# filled once by this run (below), then shared read-only by hard link into every test's own cache
-_SEED = _RUN / "seed-cache"
+# what the user's own runs would use, for tests/engine/test_isolation.py to prove no test does
+USER_HOME = os.environ.get("HOME", "")
+USER_CACHE_DIR = os.environ.get("DOCKFIX_CACHE_DIR", "")
 
 
 def _user_pip_config() -> str | None:
@@ -48,35 +49,16 @@ def _isolated(cache: Path, home: Path) -> dict[str, str]:
 if "PIP_CONFIG_FILE" not in os.environ and (_pip_config := _user_pip_config()):
     os.environ["PIP_CONFIG_FILE"] = _pip_config
 (_RUN / "home").mkdir()
-os.environ.update(_isolated(_SEED, _RUN / "home"))
-
-
-def _warm_seed() -> None:
-    """Build the shell parser's tables once into the seed cache, so that each `dockfix` subprocess a
-    test starts reads them instead of spending half a second building its own."""
-    try:
-        from fixer.shell.bashlex_tables import load
-
-        load()
-    except Exception:  # noqa: BLE001 - only speed is at stake: each test's dockfix builds its own
-        pass
-
-
-_warm_seed()
+os.environ.update(_isolated(_RUN / "cache", _RUN / "home"))
 
 
 @pytest.fixture(autouse=True)
 def user_cache(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """This test's own DOCKFIX_CACHE_DIR (holding only the parser tables) and HOME, removed afterwards."""
+    """This test's own DOCKFIX_CACHE_DIR (empty) and HOME, removed afterwards."""
     base = Path(tempfile.mkdtemp(dir=_RUN, prefix="test-"))
     cache, home = base / "cache", base / "home"
     cache.mkdir()
     home.mkdir()
-    for seed in _SEED.glob("bashlex-tables-*") if _SEED.is_dir() else ():
-        try:
-            os.link(seed, cache / seed.name)
-        except OSError:
-            shutil.copyfile(seed, cache / seed.name)
     for key, value in _isolated(cache, home).items():
         monkeypatch.setenv(key, value)
     yield cache

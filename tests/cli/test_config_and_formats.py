@@ -93,14 +93,16 @@ def test_per_file_ignores_and_exclude(repo: Path) -> None:
 
 
 def test_hadolint_yaml_ignored_list_silences_answering_rules(repo: Path) -> None:
-    # DF003 answers hadolint's DL3009 and flags line 2; DF002 (DL3059) flags line 3 and must stay
-    (repo / "Dockerfile").write_text("FROM debian:12\nRUN apt-get update && apt-get install -y curl\nRUN true\n")
-    select = ("--format", "json", "--select", "DF002,DF003", "Dockerfile")
+    # DF003 answers hadolint's DL3009 and flags line 2; DF010 (DL3042) flags line 3 and must stay
+    (repo / "Dockerfile").write_text(
+        "FROM debian:12\nRUN apt-get update && apt-get install -y curl python3-pip\nRUN pip install flask\n"
+    )
+    select = ("--format", "json", "--select", "DF003,DF010", "Dockerfile")
     base = json.loads(run(*select, cwd=repo).stdout)
-    assert sorted((row["code"], row["hadolint"]) for row in base) == [("DF002", ["DL3059"]), ("DF003", ["DL3009"])]
+    assert [(row["code"], row["line"], row["hadolint"]) for row in base] == [("DF003", 2, ["DL3009"]), ("DF010", 3, ["DL3042"])]
     (repo / ".hadolint.yaml").write_text("ignored:\n  - DL3009\n")
     quiet = json.loads(run(*select, cwd=repo).stdout)
-    assert [row["code"] for row in quiet] == ["DF002"]
+    assert [row["code"] for row in quiet] == ["DF010"]
     again = json.loads(run("--no-hadolint-config", *select, cwd=repo).stdout)
     assert again == base
 
