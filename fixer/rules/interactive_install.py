@@ -105,7 +105,7 @@ def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     ```
 
     ## Fix safety
-    Safe: the flag only answers the confirmation prompt; what gets installed is unchanged. ScriptCommands that
+    Safe: the flag only answers the confirmation prompt; what gets installed is unchanged. Commands that
     already answer (`-y`, `--yes`, `--assume-yes`, `-qq`, `-o APT::Get::Assume-Yes=true`, `--assumeyes`,
     `zypper -n`/`--non-interactive`/`--no-confirm`) or never ask (`--simulate`, `--assume-no`) are left
     alone. hadolint's DL3034 only accepts `-y`/`--no-confirm`, so it still reports `zypper -n install`.
