@@ -7,6 +7,7 @@ test prints what the fixture proves, dockfix's diff, and each difference between
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,15 @@ pytestmark = pytest.mark.e2e
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "e2e"
 
 
-@pytest.mark.parametrize("fixture", load_fixtures(FIXTURES), ids=lambda f: f.name)
+def _fixtures() -> list[Any]:
+    # a fixture with a wheels.txt downloads its wheels from the package index (once, then from the cache)
+    return [
+        pytest.param(f, id=f.name, marks=[pytest.mark.network] if (f.path / "wheels.txt").is_file() else [])
+        for f in load_fixtures(FIXTURES)
+    ]
+
+
+@pytest.mark.parametrize("fixture", _fixtures())
 def test_fixed_dockerfile_builds_an_equivalent_image(
     fixture: Fixture, buildah: Buildah, e2e_cache: Path, tmp_path: Path
 ) -> None:
