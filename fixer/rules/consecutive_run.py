@@ -142,8 +142,8 @@ def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     can read stale lists, so it is reported with the reason it was not merged.
 
     ## Fix safety
-    Safe when the merged script fails whenever either RUN would have failed and runs each command in
-    the same directory, environment and shell options. The fix therefore
+    Sometimes safe. A merge is safe when the merged script fails whenever either RUN would have failed
+    and runs each command in the same directory, environment and shell options. The fix therefore
     - wraps the later script as `{ …; }` when it has a top-level `;`, `||`, `&` or newline list;
     - moves a trailing shell comment of the earlier RUN onto its own comment line;
     - keeps every comment line (pragmas included) where it is.
