@@ -13,10 +13,10 @@ from fixer.engine.trace import Trace
 from fixer.syntax import Dockerfile, Instruction, ParseError, parse
 
 MAX_PASSES = 16
-# Text a fix inserted final for the other rules (issue 14 §3). Off by default until DF002 stops merging
-# the user-creation RUN DF005 inserts: a second run sees that RUN as the user's and merges it, so with
-# this on, 143 of 653 corpus files would change again on a second run.
-FINAL_INSERTS = False
+# Text a fix inserted is final for the other rules (issue 14 §3). On since DF002 merges only what DL3059
+# flags (it never merged DF005's two-command user RUN again): 0 of 653 corpus and repo files change on a
+# second run, with it on or off (/tmp/engine/measure.py).
+FINAL_INSERTS = True
 
 
 class FixedPointError(RuntimeError):
