@@ -26,6 +26,8 @@ from fixer.model.package_managers import (
     GEM_OPTIONS,
     NPM_OPTIONS,
     PIP_OPTIONS,
+    PIP_PROGRAM,
+    PYTHON_PROGRAM,
     RPM_OPTIONS,
     ZYPPER_OPTIONS,
     OptionError,
@@ -280,9 +282,9 @@ _PIP = Grammar(PIP_OPTIONS, PIP_OPTIONS.paths | {"C", "config-settings"})
 
 def pip_command(name: str, words: list[Word]) -> tuple[str, list[Word]] | None:
     """(`pip`, its arguments) for `pip`, `pip3.12`, `python3 -m pip`; None for anything else."""
-    if re.fullmatch(r"pip(3(\.\d+)?)?", name):
+    if PIP_PROGRAM.fullmatch(name):
         return "pip", words
-    if re.fullmatch(r"python(3(\.\d+)?)?", name) and [w.value for w in words[:2]] == ["-m", "pip"]:
+    if PYTHON_PROGRAM.fullmatch(name) and [w.value for w in words[:2]] == ["-m", "pip"]:
         return "pip", words[2:]
     return None
 
@@ -737,7 +739,7 @@ def simple_effect(cmd: Simple, state: State, known: dict[str, str] | None = None
     pip = pip_command(name, args)
     if pip is not None:
         handled = _pip(*pip)
-    elif re.fullmatch(r"python(3(\.\d+)?)?", name) and [w.value for w in args[:2]] == ["-m", "venv"]:
+    elif PYTHON_PROGRAM.fullmatch(name) and [w.value for w in args[:2]] == ["-m", "venv"]:
         handled = _venv(name, args[2:])
     elif name == "virtualenv":
         handled = _venv(name, args)

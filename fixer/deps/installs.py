@@ -34,9 +34,11 @@ from fixer.model.package_managers import (
     COMPOSER_OPTIONS,
     NPM_OPTIONS,
     PIP_OPTIONS,
+    PIP_PROGRAM,
     PIPENV_OPTIONS,
     PNPM_OPTIONS,
     POETRY_OPTIONS,
+    PYTHON_PROGRAM,
     UV_PIP_OPTIONS,
     UV_SYNC_OPTIONS,
     YARN_OPTIONS,
@@ -133,9 +135,9 @@ def recognise(cmd: Simple) -> Install | None:
     name = literal(cmd.words[0]).rsplit("/", 1)[-1]
     args = cmd.words[1:]
     values = [w.value for w in args]
-    if re.fullmatch(r"pip(3(\.\d+)?)?", name) and values[:1] == ["install"]:
+    if PIP_PROGRAM.fullmatch(name) and values[:1] == ["install"]:
         return _pip(args[1:], "pip install")
-    if re.fullmatch(r"python(3(\.\d+)?)?", name) and values[:3] == ["-m", "pip", "install"]:
+    if PYTHON_PROGRAM.fullmatch(name) and values[:3] == ["-m", "pip", "install"]:
         return _pip(args[3:], "pip install")
     if name == "uv" and values[:2] == ["pip", "install"]:
         return _pip(args[2:], "uv pip install")

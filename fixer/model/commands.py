@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 from fixer.model.memo import per_file
-from fixer.model.package_managers import MANAGERS, Options
+from fixer.model.package_managers import MANAGERS, PIP_PROGRAM, PYTHON_PROGRAM, Options
 from fixer.model.shells import POSIX_SHELLS, shell_from_argv
 from fixer.model.stages import owner
 from fixer.model.state import shell_at
@@ -170,8 +170,6 @@ def split_commands(script: str) -> list[SimpleCommand]:
 
 # --- package-manager calls ----------------------------------------------------------------------------
 
-_PIP = re.compile(r"^pip[0-9.]*$")
-_PYTHON = re.compile(r"^python[0-9.]*$|^py$")
 # the tools a `ToolCall` names; `rm` and `set` for the cache rules' cleanup and errexit questions
 TOOLS = frozenset({"apt-get", "apt", "apt-cache", "apk", "yum", "dnf", "microdnf", "tdnf", "zypper", "pip", "rm", "set"})
 _NO_OPTIONS = Options()
@@ -238,7 +236,7 @@ def recognise(cmd: SimpleCommand) -> ToolCall | None:
     if i >= len(words):
         return None
     name = program_name(words[i].value)
-    if _PYTHON.match(name):
+    if PYTHON_PROGRAM.fullmatch(name):
         # `python3 -m pip install`: options of the interpreter, then `-m pip`
         j = i + 1
         while j < len(words) and words[j].value.startswith("-") and words[j].value != "-m":
@@ -247,7 +245,7 @@ def recognise(cmd: SimpleCommand) -> ToolCall | None:
             i, name = j + 1, "pip"
         else:
             return None
-    elif _PIP.match(name):
+    elif PIP_PROGRAM.fullmatch(name):
         name = "pip"
     elif name == "dnf5":
         name = "dnf"

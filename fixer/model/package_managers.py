@@ -12,6 +12,7 @@ option takes `--name=value` or the next word.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -100,11 +101,13 @@ class Options:
         refused: frozenset[str] = frozenset(),
         stop_at_operand: bool = False,
         value: Callable[[Word], str] = lambda w: w.value,
+        lenient: bool = False,
     ) -> tuple[list[tuple[str, str]], list[Word]]:
         """(options with their values, operands), strictly: an option missing from the table, or
-        named in `refused`, raises OptionError. `stop_at_operand`: every word after the first operand
-        is an operand (commands that pass the rest on). `value` reads each word in order (a caller
-        that needs literal words raises from it)."""
+        named in `refused`, raises OptionError (with `lenient`, an unknown option is a flag and a
+        missing value is empty).
+        `stop_at_operand`: every word after the first operand is an operand (commands that pass the
+        rest on). `value` reads each word in order (a caller that needs literal words raises from it)."""
         opts: list[tuple[str, str]] = []
         operands: list[Word] = []
         i = 0
@@ -122,11 +125,14 @@ class Options:
                 continue
             if v.startswith("--"):
                 name, eq, given = v[2:].partition("=")
-                self._check(name, v, refused)
+                self._check(name, v, refused, lenient)
                 if name in self.valued and not eq:
                     if i >= len(words):
-                        raise OptionError(f"`{v}` lacks its value")
-                    arg = value(words[i])
+                        if not lenient:
+                            raise OptionError(f"`{v}` lacks its value")
+                        arg = ""
+                    else:
+                        arg = value(words[i])
                     i += 1
                 else:
                     arg = given
@@ -134,23 +140,23 @@ class Options:
                 continue
             letters = v[1:]
             for j, letter in enumerate(letters):
-                self._check(letter, v, refused)
+                self._check(letter, v, refused, lenient)
                 if letter in self.valued:
                     arg = letters[j + 1 :].lstrip("=")
-                    if not arg:
-                        if i >= len(words):
-                            raise OptionError(f"`{v}` lacks its value")
+                    if not arg and i < len(words):
                         arg = value(words[i])
                         i += 1
+                    elif not arg and not lenient:
+                        raise OptionError(f"`{v}` lacks its value")
                     opts.append((letter, arg))
                     break
                 opts.append((letter, ""))
         return opts, operands
 
-    def _check(self, name: str, word: str, refused: frozenset[str]) -> None:
+    def _check(self, name: str, word: str, refused: frozenset[str], lenient: bool) -> None:
         if name in refused:
             raise OptionError(f"`{word}` names files we cannot see")
-        if name not in self.flags and name not in self.valued:
+        if not lenient and name not in self.flags and name not in self.valued:
             raise OptionError(f"unknown option `{word}`")
 
 
@@ -256,6 +262,9 @@ ZYPPER_SUBCOMMANDS = _names(
 ZYPPER_INSTALLS = _names("install in update up dist-upgrade dup patch source-install si install-new-recommends inr")
 
 # --- Python: pip(1), `uv pip` ---------------------------------------------------------------------------
+# the programs pip and CPython install: pip, pip3, pip3.12, python3.12, python2.7 (and the `py` launcher)
+PIP_PROGRAM = re.compile(r"pip([23](\.\d+)?)?")
+PYTHON_PROGRAM = re.compile(r"python([23](\.\d+)?)?|py")
 # pip reads options with optparse, which takes any unambiguous prefix: `--no-cache` is `--no-cache-dir`.
 
 PIP_OPTIONS = Options(
@@ -367,6 +376,32 @@ COMPOSER_OPTIONS = Options(
     paths=_names("d working-dir"),
 )
 GO_MOD_DOWNLOAD_OPTIONS = Options(flags=_names("x json"))
+
+# --- account tools: shadow's useradd(8), Debian's and BusyBox's adduser ------------------------------------
+# (no package managers, but the rules read their options the same way)
+
+USERADD_OPTIONS = Options(
+    flags=_names(
+        """D h l m M N o r U F btrfs-subvolume-home create-home no-create-home no-log-init no-user-group
+        non-unique system user-group help defaults add-subids-for-system"""
+    ),
+    valued=_names(
+        """b c d e f g G k K p P R s u Z base-dir comment home-dir home expiredate inactive gid groups skel
+        key password prefix root shell uid selinux-user selinux-range"""
+    ),  # `--home`: getopt_long takes the unambiguous prefix of --home-dir
+    paths=_names("b d k P R base-dir home-dir home skel prefix root"),
+)
+ADDUSER_OPTIONS = Options(
+    flags=_names(
+        """D S H system group disabled-password disabled-login no-create-home quiet debug force-badname
+        allow-badname allow-all-names add-extra-groups encrypt-home"""
+    ),
+    valued=_names(
+        """h g s G u k home shell uid firstuid lastuid gid firstgid lastgid ingroup gecos comment conf
+        extrausers"""
+    ),
+    paths=_names("h k home conf"),
+)
 
 
 MANAGERS: dict[str, PackageManager] = {

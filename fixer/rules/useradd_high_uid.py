@@ -7,50 +7,17 @@ from collections.abc import Iterator
 from fixer.engine.finding import Edit, Finding, Fix
 from fixer.engine.rules import Fixes, RuleContext, rule
 from fixer.model.commands import SimpleCommand, runs
+from fixer.model.package_managers import USERADD_OPTIONS
 from fixer.syntax import Dockerfile
 
-# short options of shadow's useradd that take a value
-_VALUE_LETTERS = frozenset("bcdefgGkKpRPsuZ")
-_VALUE_LONG = frozenset(
-    {"--base-dir", "--comment", "--home-dir", "--expiredate", "--inactive", "--gid", "--groups", "--skel",
-     "--key", "--password", "--root", "--prefix", "--shell", "--uid", "--selinux-user", "--btrfs-subvolume-home"}
-)  # fmt: skip
 _MAX_SMALL_UID = 99999
 
 
 def uid_and_log_init(cmd: SimpleCommand) -> tuple[str | None, bool]:
     """The uid `useradd` is given, and whether it already skips the lastlog/faillog entry."""
-    uid: str | None = None
-    no_log = False
-    words = [w.value for w in cmd.words[1:]]
-    i = 0
-    while i < len(words):
-        w = words[i]
-        if w == "--":
-            break
-        if w.startswith("--"):
-            name, eq, value = w.partition("=")
-            if name == "--no-log-init":
-                no_log = True
-            if name in _VALUE_LONG and not eq:
-                value = words[i + 1] if i + 1 < len(words) else ""
-                i += 1
-            if name == "--uid":
-                uid = value
-        elif w.startswith("-") and len(w) > 1:
-            for j, letter in enumerate(w[1:], 1):
-                if letter == "l":
-                    no_log = True
-                if letter in _VALUE_LETTERS:
-                    value = w[j + 1 :]
-                    if not value:
-                        value = words[i + 1] if i + 1 < len(words) else ""
-                        i += 1
-                    if letter == "u":
-                        uid = value
-                    break
-        i += 1
-    return uid, no_log
+    opts, _ = USERADD_OPTIONS.split(cmd.words[1:], lenient=True)
+    uid = next((v for n, v in reversed(opts) if n in ("u", "uid")), None)
+    return uid, any(n in ("l", "no-log-init") for n, _ in opts)
 
 
 @rule(

@@ -82,6 +82,8 @@ def test_unwrap_to_nothing(script: str) -> None:
         ("zypper -R /mnt -n in x", "zypper", "in", ["in", "x"]),
         ("python3 -u -m pip install -r req.txt x", "pip", "install", ["install", "x"]),
         ("pip3.11 --proxy http://p install x", "pip", "install", ["install", "x"]),
+        ("pip2.7 install x", "pip", "install", ["install", "x"]),
+        ("python2 -m pip install x", "pip", "install", ["install", "x"]),
         ("rm -rf /var/lib/apt/lists/*", "rm", None, ["/var/lib/apt/lists/*"]),
     ],
 )
@@ -91,7 +93,9 @@ def test_recognise(script: str, tool: str, action: str | None, operands: list[st
     assert (call.tool, call.action, call.operands()) == (tool, action, operands)
 
 
-@pytest.mark.parametrize("script", ["echo apt-get install", "python3 -m venv /v", "command -v apk"])
+@pytest.mark.parametrize(
+    "script", ["echo apt-get install", "python3 -m venv /v", "command -v apk", "pipx install x", "pip-compile x"]
+)
 def test_not_a_tool_call(script: str) -> None:
     assert recognise(split_commands(script)[0]) is None
 

@@ -10,6 +10,7 @@ from fixer.model.package_managers import (
     MANAGERS,
     PIP_OPTIONS,
     RPM_OPTIONS,
+    USERADD_OPTIONS,
     ZYPPER_OPTIONS,
     OptionError,
     Options,
@@ -84,3 +85,20 @@ def test_tables_are_consistent(manager: str) -> None:
     assert m.options.paths <= m.options.valued, "a path option takes a value"
     assert m.installs <= m.subcommands
     assert m.two_word <= m.subcommands
+
+
+@pytest.mark.parametrize(
+    ("words", "uid", "operands"),
+    [
+        (("-l", "-u", "100000", "bob"), "100000", ["bob"]),
+        (("-lu100000", "bob"), "100000", ["bob"]),
+        (("--uid=7", "--btrfs-subvolume-home", "bob"), "7", ["bob"]),  # a flag, not a value option
+        (("--home", "/srv/bob", "-u", "9", "bob"), "9", ["bob"]),  # getopt prefix of --home-dir
+        (("--frobnicate", "-u", "9", "bob"), "9", ["bob"]),  # lenient: unknown options are flags
+        (("bob", "-u"), "", ["bob"]),  # lenient: a missing value is empty
+    ],
+)
+def test_lenient_split_of_useradd(words: tuple[str, ...], uid: str, operands: list[str]) -> None:
+    opts, rest = USERADD_OPTIONS.split(_w(*words), lenient=True)
+    assert [v for n, v in opts if n in ("u", "uid")][-1] == uid
+    assert [w.value for w in rest] == operands
