@@ -28,7 +28,7 @@ from functools import cached_property, lru_cache
 
 from fixer.model.memo import per_file
 from fixer.model.package_managers import MANAGERS, PIP_PROGRAM, PYTHON_PROGRAM, Options
-from fixer.model.shells import POSIX_SHELLS, shell_from_argv
+from fixer.model.shells import POSIX_SHELLS, program, shell_from_argv
 from fixer.model.stages import owner
 from fixer.model.state import shell_at
 from fixer.shell.lexer import LexError, tokenize, unquote
@@ -379,10 +379,6 @@ class RunScript:
         return (a, b) if b - a == word.end - word.start else None
 
 
-def _exe(word: str) -> str:
-    return word.replace("\\", "/").rsplit("/", 1)[-1].lower().removesuffix(".exe")
-
-
 def _shell_refusal(df: Dockerfile, instr: Instruction) -> tuple[str | None, bool]:
     """(why the RUN's shell is not one we can edit for, whether it starts with errexit)."""
     shell = shell_at(df, instr)  # a trigger runs in its stage's end state
@@ -400,9 +396,9 @@ def _shebang(body: str) -> tuple[str | None, list[str]]:
     argv = body[2:].split("\n", 1)[0].split()
     if not argv:
         return None, []
-    if _exe(argv[0]) == "env" and len(argv) > 1:
+    if program(argv[0]) == "env" and len(argv) > 1:
         argv = argv[1:]
-    return _exe(argv[0]), argv
+    return program(argv[0]), argv
 
 
 def _heredoc_runner(args: str) -> tuple[bool, list[str]] | None:
@@ -414,7 +410,7 @@ def _heredoc_runner(args: str) -> tuple[bool, list[str]] | None:
     rest = [w for w in words if w is not markers[0]]
     if not rest:
         return True, []
-    if _exe(rest[0]) in POSIX_SHELLS and all(w.startswith("-") and w not in ("-c",) for w in rest[1:]):
+    if program(rest[0]) in POSIX_SHELLS and all(w.startswith("-") and w not in ("-c",) for w in rest[1:]):
         return True, rest
     return None
 
@@ -428,7 +424,7 @@ def run_script(df: Dockerfile, instr: Instruction) -> RunScript | None:
         from fixer.syntax.buildkit import parse_json
 
         argv = parse_json(instr.args) or []  # the parser already read it as exec form
-        if len(argv) >= 3 and _exe(argv[0]) in POSIX_SHELLS and "-c" in argv[1:-1]:
+        if len(argv) >= 3 and program(argv[0]) in POSIX_SHELLS and "-c" in argv[1:-1]:
             text = argv[argv.index("-c", 1) + 1]
         else:
             text = shlex.join(argv)
