@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from fixer.deps import effects, installs
 from fixer.deps.paths import Tree, overlaps, within
 from fixer.model.state import State, states, step
+from fixer.model.commands import program_name, read_commands
 from fixer.model.context import BuildContext
 from fixer.model.copies import PLAIN_FLAGS, CopyStep, copy_step
 from fixer.model.state import shell_at
@@ -287,12 +288,12 @@ def dependency_install(df: Dockerfile, run: Instruction) -> str | None:
 
 def pays(df: Dockerfile, run: Instruction) -> bool:
     """Whether a RUN does work worth keeping cached (installs, downloads, builds): any command that is
-    not a quick file or account tweak (`QUICK`); unreadable scripts count as work."""
+    not a quick file or account tweak (`QUICK`, looked up behind wrappers such as `sudo`); unreadable
+    scripts count as work."""
     if run.json or run.heredocs:
         return True
-    try:
-        script = parse(run.args)
-    except (ShellParseError, LexError):
+    cmds = read_commands(run.args)
+    if cmds.error is not None or not cmds.commands:
         return True
-    names = [c.name for c in walk([script.body]) if isinstance(c, Simple) and c.name is not None]
-    return not names or any(n.rsplit("/", 1)[-1] not in QUICK for n in names)
+    names = [program_name(c.words[c.program].value) if c.program < len(c.words) else c.name for c in cmds.commands]
+    return any(n not in QUICK for n in names)

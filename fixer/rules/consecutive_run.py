@@ -11,6 +11,7 @@ from fixer.deps.plan import dependency_install
 from fixer.engine.finding import Edit, Finding, Fix
 from fixer.engine.rules import Fixes, RuleContext, rule
 from fixer.engine.suppression import read_pragmas
+from fixer.model.commands import read_commands
 from fixer.model.memo import per_file
 from fixer.model.state import shell_at
 from fixer.shell.analysis import (
@@ -255,26 +256,19 @@ def dl3059_flags(sa: Script, sb: Script) -> bool:
     return hadolint_commands(sa) <= 1 and hadolint_commands(sb) <= 1
 
 
-def _manager(cmd: Simple) -> str | None:
-    return cmd.name.rsplit("/", 1)[-1] if cmd.name and _named(cmd) else None
-
-
-def index_update(sa: Script, sb: Script) -> str | None:
+def index_update(a: Instruction, b: Instruction) -> str | None:
     """`apt-get update` (or `apk update`, `yum makecache` …) when it is all the earlier RUN does and the
     later RUN installs with the same package manager; None otherwise."""
-    cmds = list(walk([sa.body]))
-    if not cmds or not all(isinstance(c, Simple) for c in cmds):
+    first, later = read_commands(a.args), read_commands(b.args)
+    updates = [c for c in first.calls if c.action == _INDEX_UPDATE.get(c.tool)]
+    if not updates or len(updates) != len(first.commands):
         return None
-    updates = [c for c in cmds if isinstance(c, Simple) and (m := _manager(c)) in _INDEX_UPDATE and _INDEX_UPDATE[m] in c.args]
-    if len(updates) != len(cmds):
-        return None
-    families = {_INSTALL[m] for c in updates if (m := _manager(c)) is not None}
-    for c in walk([sb.body]):
-        m = _manager(c) if isinstance(c, Simple) else None
-        if m in _INSTALL and _INSTALL[m] in families and isinstance(c, Simple):
+    families = {_INSTALL[c.tool] for c in updates}
+    for c in later.calls:
+        if c.tool in _INSTALL and _INSTALL[c.tool] in families and c.action in _INSTALL_VERBS[_INSTALL[c.tool]]:
             # `apk add --no-cache` fetches its own index: the earlier update does not feed it
-            if any(v in c.args for v in _INSTALL_VERBS[_INSTALL[m]]) and "--no-cache" not in c.args:
-                return " ".join(w.value for w in updates[0].words[:2])
+            if not c.has_long("--no-cache"):
+                return " ".join(w.value for w in updates[0].cmd.words[updates[0].at : (updates[0].sub or 0) + 1])
     return None
 
 
@@ -289,7 +283,7 @@ def _between(df: Dockerfile, a: Instruction, b: Instruction) -> list[Line]:
 
 def deliberate(df: Dockerfile, a: Instruction, b: Instruction, sa: Script, sb: Script) -> Plan | None:
     """Why the author's layout keeps RUNs `a` and `b` apart, or None when merging them is wanted."""
-    update = index_update(sa, sb)
+    update = index_update(a, b)
     if update is None and not dl3059_flags(sa, sb):
         return Plan("chained")
     between = _between(df, a, b)
