@@ -108,17 +108,22 @@ class Trace:
         others = [s for s in self.inserted if s.code != f.code]
         if not others:
             return False
-        at = offset_of(df, f)
-        if any(s.start <= at < s.end for s in others):
+        if _inside_inserted(df, offset_of(df, f), others):
             return True
         if f.fix is None:
             return False
-        lo, hi = f.fix.span()
+        edits = f.fix.edits
         for s in others:
-            if lo < s.end and s.start < hi:  # edits it, or moves text across it
-                return True
-            if any(e.start == e.end and s.start < e.start < s.end for e in f.fix.edits):
-                return True
+            own = df.text[s.start : s.end]
+            # a fix may carry another rule's text along intact (a moved instruction); it may not change it
+            carried = any(own in e.text for e in edits)
+            for e in edits:
+                if e.start < s.end and s.start < e.end and not carried:
+                    return True  # edits it
+                if e.start == e.end and s.start < e.start < s.end:
+                    return True  # writes into it
+            if any(e.end <= s.start for e in edits) and any(e.start >= s.end for e in edits):
+                return True  # moves text across it
         return False
 
     def to_original(self, original: Dockerfile, current: Dockerfile, findings: list[Finding]) -> list[Finding]:
@@ -132,6 +137,19 @@ class Trace:
                 at = back(at, edits)
             f.line, f.column = original.position(_on_instruction(original, starts, at))
         return findings
+
+
+def _inside_inserted(df: Dockerfile, at: int, spans: Sequence[Inserted]) -> bool:
+    """Whether the instruction at `at` is text other rules inserted, as a whole (a finding about it is
+    about dockfix's own text); an instruction of the user's that a fix only edited is still the user's."""
+    instr = next((i for i in df.instructions if i.start <= at < i.end), None)
+    if instr is None:
+        return any(s.start <= at < s.end for s in spans)
+    covered = instr.start
+    for s in sorted(spans, key=lambda s: s.start):
+        if s.start <= covered < s.end:
+            covered = s.end
+    return covered >= instr.end - len(instr.lines[-1].eol)
 
 
 def _on_instruction(df: Dockerfile, starts: list[int], at: int) -> int:

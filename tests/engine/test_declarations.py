@@ -26,7 +26,8 @@ def _doc_word(r: Rule) -> str:
 def test_declared_fix_safety_agrees_with_the_rule_docs(r: Rule) -> None:
     word = _doc_word(r)
     if word in ("safe", "unsafe"):
-        assert r.fixes.value == word
+        # the docs may start with the rule's usual case and go on to the exceptions: then "sometimes"
+        assert r.fixes.value in (word, "sometimes")
     elif word in ("none", "no", "report", "reported", "there"):
         assert r.fixes is Fixes.NONE
     else:

@@ -124,3 +124,32 @@ def test_nothing_is_printed_twice(final: bool) -> None:
     _, findings = _run(final)
     keys = [(f.code, f.line, f.column, f.message, f.fixed) for f in findings]
     assert len(keys) == len(set(keys))
+
+
+def report_copy(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
+    for i in df.instructions:
+        if i.cmd == "COPY":
+            yield ctx.report(df, i.start, "about the user's COPY", instruction=i.index)
+
+
+def test_a_users_instruction_another_fix_only_edited_is_still_the_users() -> None:
+    text = "FROM a\ncopy . /app\nCMD x\n"
+    rules = [make_rule("DF906", upper_copy), make_rule("DF907", report_copy)]
+    result = fix_text(text, rules, FileContext(), final_inserts=True)
+    assert result.output == "FROM a\nCOPY . /app\nCMD x\n"
+    assert [(f.code, f.line) for f in result.findings] == [("DF906", 2), ("DF907", 2)]
+
+
+def report_runs_of_others(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
+    for i in df.instructions:
+        if i.cmd == "RUN" and "useradd" in df.text[i.start : i.end]:
+            yield ctx.report(df, i.start, "about the inserted RUN", instruction=i.index)
+
+
+def test_a_report_about_another_rules_inserted_instruction_is_dropped() -> None:
+    rules = [make_rule("DF905", append_user), make_rule("DF908", report_runs_of_others)]
+    allow = lambda f: f.fix is not None  # noqa: E731
+    on = fix_text(TEXT, rules, FileContext(), allow=allow, final_inserts=True)
+    assert [f.code for f in on.findings] == ["DF905"]
+    off = fix_text(TEXT, rules, FileContext(), allow=allow, final_inserts=False)
+    assert sorted(f.code for f in off.findings) == ["DF905", "DF908"]
