@@ -103,7 +103,8 @@ def written_paths(df: Dockerfile, lin: Lineage, user: str | None) -> list[Writte
                 commands = run_commands(df, instr)
             except Unread:
                 continue
-            for words, _ in commands:
+            for found, _ in commands:
+                words = [w.value for w in found]
                 if not words or posixpath.basename(words[0]) not in ("chown", "chmod"):
                     continue
                 operands = [w for w in words[1:] if not w.startswith("-")]

@@ -4,27 +4,17 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from fixer.model.package_managers import ADDUSER_OPTIONS, USERADD_OPTIONS
 from fixer.model.variables import declared, expand, substitute
 from fixer.nonroot.lineage import Lineage
 from fixer.nonroot.run_commands import Unread, run_commands, run_text
+from fixer.shell.model import Word
 from fixer.syntax import Dockerfile, Instruction
 
-# options that take a value, by command (short letters, long names); the rest are flags
-_VALUE_OPTIONS = {
-    "useradd": (
-        "bcdefgGkKpPRsuZ",
-        {"base-dir", "comment", "home-dir", "home", "expiredate", "inactive", "gid", "groups", "skel", "key",
-         "password", "root", "prefix", "shell", "uid", "selinux-user", "selinux-range"},
-    ),
-    # Debian's adduser (long options) and BusyBox's (short ones)
-    "adduser": (
-        "hgsGuk",
-        {"home", "shell", "uid", "firstuid", "lastuid", "gid", "firstgid", "lastgid", "ingroup", "gecos",
-         "comment", "conf", "extrausers"},
-    ),
-}  # fmt: skip
+_OPTIONS = {"useradd": USERADD_OPTIONS, "adduser": ADDUSER_OPTIONS}
 _MENTIONS_USERADD = re.compile(r"\b(?:useradd|adduser)\b")
 
 
@@ -44,46 +34,15 @@ class Unreadable:
     instr: Instruction
 
 
-def _parse_options(cmd: str, args: list[str]) -> tuple[dict[str, str], list[str]]:
-    """getopt-style: options (long names, or single letters) with their values, and the operands."""
-    letters, longs = _VALUE_OPTIONS[cmd]
-    opts: dict[str, str] = {}
-    operands: list[str] = []
-    i = 0
-    while i < len(args):
-        a = args[i]
-        i += 1
-        if a == "--":
-            operands.extend(args[i:])
-            break
-        if a.startswith("--"):
-            name, eq, value = a[2:].partition("=")
-            if name in longs and not eq and i < len(args):
-                value = args[i]
-                i += 1
-            opts[name] = value
-        elif a.startswith("-") and len(a) > 1:
-            for j, letter in enumerate(a[1:], 1):
-                if letter in letters:
-                    value = a[j + 1 :]
-                    if not value and i < len(args):
-                        value = args[i]
-                        i += 1
-                    opts[letter] = value
-                    break
-                opts[letter] = ""
-        else:
-            operands.append(a)
-    return opts, operands
-
-
-def _created(words: list[str], sudo: bool, instr: Instruction, env: dict[str, str]) -> CreatedUser | None:
+def _created(words: Sequence[Word], sudo: bool, instr: Instruction, env: dict[str, str]) -> CreatedUser | None:
     if not words:
         return None
-    cmd = posixpath.basename(words[0])
-    if cmd not in _VALUE_OPTIONS:
+    cmd = posixpath.basename(words[0].value)
+    if cmd not in _OPTIONS:
         return None
-    opts, operands = _parse_options(cmd, words[1:])
+    pairs, words_left = _OPTIONS[cmd].split(words[1:], lenient=True)
+    opts = dict(pairs)
+    operands = [w.value for w in words_left]
     # `adduser USER GROUP` adds an existing user to a group; Debian's `adduser --group NAME` makes a group
     if len(operands) != 1:
         return None

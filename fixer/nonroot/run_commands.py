@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fixer.model.commands import program_name, script_of
+from fixer.shell.model import Word
 from fixer.syntax import Dockerfile, Instruction
 
 
@@ -15,8 +16,8 @@ class Unread(Exception):
     """The RUN's script could not be split into commands."""
 
 
-def run_commands(df: Dockerfile, instr: Instruction) -> list[tuple[list[str], bool]]:
-    """Each simple command of a RUN behind its wrappers (`sudo -E`, `env X=1`), quotes removed, with
+def run_commands(df: Dockerfile, instr: Instruction) -> list[tuple[tuple[Word, ...], bool]]:
+    """The words of each simple command of a RUN behind its wrappers (`sudo -E`, `env X=1`), with
     whether sudo was one of the wrappers. Raises Unread."""
     script = script_of(df, instr)
     if script is None:
@@ -24,9 +25,9 @@ def run_commands(df: Dockerfile, instr: Instruction) -> list[tuple[list[str], bo
     cmds = script.commands
     if cmds.error is not None:
         raise Unread(cmds.error)
-    out: list[tuple[list[str], bool]] = []
+    out: list[tuple[tuple[Word, ...], bool]] = []
     for cmd in cmds.commands:
         at = cmd.program
         sudo = any(program_name(w.value) in ("sudo", "doas") for w in cmd.words[:at])
-        out.append(([w.value for w in cmd.words[at:]], sudo))
+        out.append((cmd.words[at:], sudo))
     return out
