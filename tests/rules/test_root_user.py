@@ -247,3 +247,12 @@ def test_development_last_stage_is_reported_and_target_still_fixes_it() -> None:
     assert len(found) == 1 and found[0].fix is None and "`dev-envs`, is a development image" in found[0].message
     out = run(text, RULE, unsafe=True, target="dev-envs").output
     assert "EOF\nUSER vscode\nCOPY --from=gloursdocker/docker / /\n" in out
+
+
+def test_other_rules_leave_the_inserted_user_step_alone() -> None:
+    # issue 14 §3: DF002 does not merge the user RUN into the install above, DF004 moves no COPY past it
+    src = read(FIXTURES / RULE / "own-run-before-user.in.Dockerfile")
+    first = run(src, "DF002,DF004,DF005", unsafe=True)
+    assert first.output == read(FIXTURES / RULE / "own-run-before-user.out.Dockerfile")
+    assert [f.code for f in first.findings if f.fixed] == ["DF005"]
+    assert run(first.output, "DF002,DF004,DF005", unsafe=True).output == first.output
