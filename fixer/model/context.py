@@ -88,7 +88,7 @@ class Pattern:
         regexp = None
         if kind == "regexp":
             try:
-                regexp = re.compile(out + "$", re.DOTALL)
+                regexp = re.compile(out + r"\Z")  # Go's `$`; and Go's `.` stops at a newline too
             except re.error:
                 regexp = re.compile(r"(?!)")  # BuildKit rejects the file; nothing of ours should match
         return cls(text, exclusion, kind, regexp)
@@ -173,7 +173,10 @@ class IgnoreRules:
 
     def sends(self, path: str) -> bool:
         """Whether the build sends the context path `path`: not excluded, and no folder above it skipped."""
-        parts = go_clean(path).split("/")
+        path = go_clean(path)
+        if path == ".":
+            return True  # the context root itself is always sent
+        parts = path.split("/")
         if any(self.skips("/".join(parts[:i])) for i in range(1, len(parts))):
             return False
         return not self.excludes(path)
@@ -258,13 +261,11 @@ class BuildContext:
         if rel == ".." or rel.startswith("../"):
             return None
         p = self.root / rel
-        if p.is_symlink() or any(q.is_symlink() for q in p.parents if q != self.root and self.root in q.parents):
-            try:
-                if not p.resolve().is_relative_to(self._real_root):
-                    return None
-            except OSError:
-                return None
-        return p
+        try:
+            inside = p.resolve().is_relative_to(self._real_root)
+        except (OSError, RuntimeError):  # a symlink loop
+            return None
+        return p if inside else None
 
     def is_file(self, rel: str) -> bool:
         """A file the build sends (exists, not ignored)."""

@@ -85,6 +85,7 @@ def test_context_files_ignore_and_walk(tmp_path: Path) -> None:
     assert ctx.present("docs") and not ctx.present("node_modules")
     assert ctx.read("src/m.py") == "src/m.py" and ctx.read("docs/a.md") is None
     assert not ctx.is_file("../outside") and ctx.expand("../x") is None
+    assert ctx.is_dir(".") and IgnoreRules.from_text("*\n").sends(".")
 
 
 def test_dockerfile_specific_ignore_file_wins(tmp_path: Path) -> None:
