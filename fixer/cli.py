@@ -138,8 +138,10 @@ def dockfix(
     mode = "write" if write else "check" if check else "diff"
     human = output_format is Format.text
     inputs = _inputs(targets, settings)
-    workers = 1 if run.networked else (jobs or os.cpu_count() or 1)
-    from fixer.runner import Job, run_jobs
+    from fixer.runner import Job, default_workers, run_jobs
+
+    # with registry lookups on, they are all made first (each distinct one once) and the workers read the answers
+    workers = jobs or default_workers()
 
     job_list = [Job(name, path, mode) for name, path in inputs]
     if run.networked:

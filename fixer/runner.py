@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -100,7 +101,7 @@ def process(job: Job, run: Prepared, unused: bool = False) -> FileOutcome:
 
                 # the summary counts what reached the disk; what did not is a problem left, with no fix to offer
                 outcome.findings = [unfixed(f, fixed=False, fix=None) if f.fixed else f for f in outcome.findings]
-        else:
+        elif job.mode == "diff":  # --check prints no diff: difflib's cost grows faster than the file
             from fixer.files import quote  # as git quotes names: a newline cannot split the header
 
             label = (str(job.path) if job.path else job.name).lstrip("/")  # `a//abs/path` is no path a patch tool reads
@@ -118,28 +119,49 @@ def _work(job: Job) -> FileOutcome:
     return process(job, run, unused)
 
 
+# files a worker takes at a time: fewer round trips to the parent, and still an even share at the end
+CHUNK = 4
+
+
+def default_workers() -> int:
+    """The cores this process may run on (a container or `taskset` may allow fewer than the machine has)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def run_jobs(jobs: list[Job], run: Prepared, workers: int, unused: bool, progress: bool) -> Iterator[FileOutcome]:
     """Outcomes in the order of `jobs`, whatever order the workers finish in."""
     bar = _Progress(len(jobs)) if progress and sys.stderr.isatty() and len(jobs) > 1 else None
-    parallel = workers > 1 and len(jobs) >= 8 and not any(j.path is None and j.name == "-" for j in jobs)
+    # a worker with less than a couple of chunks to do costs its fork more than it saves
+    workers = min(workers, len(jobs) // (2 * CHUNK))
+    parallel = workers > 1 and not any(j.path is None and j.name == "-" for j in jobs)
     if not parallel:
         for job in jobs:
             yield process(job, run, unused)
             if bar:
                 bar.step()
     else:
+        import gc
         import multiprocessing
 
+        if run.ctx.resolver is not None:
+            # registry answers are read from memory in the workers; no lookup thread may be running at fork
+            run.ctx.resolver.settle()
         global _WORKER
         _WORKER = (run, unused)
+        # objects made so far are shared with the workers: a collection there would touch (copy) every page
+        gc.freeze()
         try:
             with multiprocessing.get_context("fork").Pool(workers) as pool:
-                for outcome in pool.imap(_work, jobs, chunksize=4):
+                for outcome in pool.imap(_work, jobs, chunksize=CHUNK):
                     yield outcome
                     if bar:
                         bar.step()
         finally:
             _WORKER = None
+            gc.unfreeze()
     if bar:
         bar.done()
 

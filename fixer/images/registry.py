@@ -41,6 +41,8 @@ _DIGEST = re.compile(r"sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128}")
 _RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 _MAX_PAGES = 200
 _USER_AGENT = "dockfix (+image pinning)"
+# no connection was made (no such host, refused, unroutable, a proxy that failed us): nothing was sent
+_NO_CONNECTION = (httpx.ConnectError, httpx.ConnectTimeout, httpx.ProxyError)
 
 
 @dataclass(frozen=True)
@@ -130,20 +132,34 @@ class RegistryClient:
         self.retries = retries
         self.backoff = backoff
         self._sleep = sleep
-        self._http = httpx.Client(
-            transport=transport,
+        self._transport = transport
+        self._http = self._new_http()
+        self._auth: dict[tuple[str, str], str] = {}  # (base_url, repository) -> Authorization value
+        self._lock = threading.Lock()
+        self.stats: Counter[str] = Counter()
+        self.tokens: set[str] = set()
+        # A host that could not be reached before it ever answered is not asked again in this run: without
+        # a network every lookup would otherwise pay its own connection failure and retries.
+        self._reached: set[str] = set()
+        self._down: dict[str, str] = {}  # host -> why it cannot be reached
+
+    def _new_http(self) -> httpx.Client:
+        return httpx.Client(
+            transport=self._transport,
             headers={"User-Agent": _USER_AGENT},
             # httpx drops the Authorization header when a redirect leaves the origin
             follow_redirects=True,
             limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
         )
-        self._auth: dict[tuple[str, str], str] = {}  # (base_url, repository) -> Authorization value
-        self._lock = threading.Lock()
-        self.stats: Counter[str] = Counter()
-        self.tokens: set[str] = set()
 
     def close(self) -> None:
         self._http.close()
+
+    def after_fork(self) -> None:
+        """In a forked worker: connections and locks of its own; what was learnt about hosts and tokens is kept."""
+        # the parent's pooled sockets stay the parent's: two processes writing to one would garble both
+        self._lock = threading.Lock()
+        self._http = self._new_http()
 
     # -- plumbing ---------------------------------------------------------------------------------
 
@@ -156,7 +172,11 @@ class RegistryClient:
         data: Mapping[str, str] | None = None,
         params: Mapping[str, str] | None = None,
     ) -> httpx.Response:
-        """One request with retries on connection errors, 429 (honouring Retry-After) and 5xx."""
+        """One request with retries on connection errors, 429 (honouring Retry-After) and 5xx.
+
+        A connection that cannot be made to a host that has not answered yet is not retried: the host
+        is then unreachable for the rest of the run, and every later request to it fails at once.
+        """
         host = urlsplit(url).netloc
         attempt = 0
         while True:
@@ -165,11 +185,20 @@ class RegistryClient:
                 raise ResolveError(f"timed out talking to {host}")
             timeout = httpx.Timeout(remaining, connect=min(self.connect_timeout, remaining))
             with self._lock:
+                if host in self._down:
+                    raise ResolveError(self._down[host])
                 self.stats[method] += 1
             try:
                 resp = self._http.request(method, url, headers=headers, data=data, params=params, timeout=timeout)
             except httpx.TransportError as err:
                 log.debug("%s %s: %s", method, url, type(err).__name__)
+                if isinstance(err, _NO_CONNECTION):
+                    with self._lock:
+                        never_answered = host not in self._reached
+                        if never_answered:
+                            self._down.setdefault(host, f"cannot reach {host}: {_describe(err)}")
+                    if never_answered:
+                        raise ResolveError(self._down[host]) from None
                 if attempt < self.retries and not isinstance(err, httpx.ReadTimeout):
                     attempt += 1
                     self._wait(self._backoff(attempt), deadline, host, f"cannot reach {host}: {_describe(err)}")
@@ -178,6 +207,8 @@ class RegistryClient:
                     raise ResolveError(f"timed out talking to {host}") from None
                 raise ResolveError(f"cannot reach {host}: {_describe(err)}") from None
             log.debug("%s %s -> %d", method, url, resp.status_code)
+            with self._lock:
+                self._reached.add(host)
             if resp.status_code in _RETRY_STATUS and attempt < self.retries:
                 attempt += 1
                 after = _retry_after(resp)

@@ -3,13 +3,17 @@
 A lookup HEADs the floating tag's manifest for its digest, lists the repository's tags, and HEADs
 the version tags of the same variant family until one has that digest. It never guesses: when no
 version tag shares the digest, or anything fails, the result carries a reason instead of a pin.
-Each distinct reference is looked up once per run; lookups run on a bounded thread pool.
+Each distinct reference is looked up once per run; lookups run on a bounded thread pool. A registry
+host that cannot be reached is given up on for the run after its first failed connection, so a run
+without a network costs about what an --offline run costs.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+import weakref
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
@@ -82,6 +86,7 @@ class Resolver:
         self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
         self.lookups: Counter[str] = Counter()  # network / cache / offline-miss, for reports and tests
+        _LIVE.add(self)
 
     @property
     def pin(self) -> PinMode:
@@ -98,6 +103,30 @@ class Resolver:
         self._cache.flush()
         if self._client is not None:
             self._client.close()
+
+    def settle(self) -> None:
+        """Wait for every lookup started so far and stop the lookup threads, so that the process may fork.
+
+        Worker processes forked after this answer from the finished lookups; one that asks for another
+        reference starts threads of its own.
+        """
+        from concurrent.futures import wait
+
+        with self._lock:
+            pending = list(self._futures.values())
+            pool, self._pool = self._pool, None
+        wait(pending)
+        if pool is not None:
+            pool.shutdown(wait=True)
+        self._cache.flush()
+
+    def _after_fork(self) -> None:
+        # only finished lookups are of use in a child: a running one's thread was not copied
+        self._lock = threading.Lock()
+        self._pool = None
+        self._futures = {k: f for k, f in self._futures.items() if f.done()}
+        if self._client is not None:
+            self._client.after_fork()
 
     def __enter__(self) -> Resolver:
         return self
@@ -257,6 +286,17 @@ class Resolver:
                 f"none of the {opts.max_candidates} newest of {len(order)} version tags shares the digest of `{tag}`"
             )
         return Entry(digest=digest, tag=None, at=time.time())
+
+
+_LIVE: weakref.WeakSet[Resolver] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for resolver in list(_LIVE):
+        resolver._after_fork()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def make_resolver(options: ResolverOptions | Mapping[str, Any] | None = None) -> Resolver:
