@@ -40,14 +40,15 @@ _MAX_UP = 4
 
 def tree_root(path: Path) -> Path:
     """The repository the file belongs to: the nearest folder above it with a `.git` (or, in a copy without
-    one, a `.github` or `.gitlab-ci.yml`), at most a few levels up; else its folder's parent."""
+    one, a `.github` or `.gitlab-ci.yml`), at most a few levels up; else only its own folder: a file outside
+    any repository must not send dockfix reading, say, a whole home directory."""
     folder = path.resolve().parent
     ups = (folder, *folder.parents)[: _MAX_UP + 1]
     for mark in _ROOT_MARKS:
         for up in ups:
             if (up / mark).exists():
                 return up
-    return folder.parent if folder.parent != folder else folder
+    return folder
 
 
 def _name(image: str) -> str:

@@ -89,3 +89,12 @@ def test_the_file_itself_and_ambiguous_folders_are_not_used(tmp_path: Path) -> N
 def test_tree_root_is_the_repository(tmp_path: Path) -> None:
     root = tree(tmp_path, {"x/y/Dockerfile": ""})
     assert tree_root(root / "x/y/Dockerfile") == root.resolve()
+
+
+def test_outside_a_repository_only_the_files_folder_is_read(tmp_path: Path) -> None:
+    (tmp_path / "bats-jenkins").mkdir()
+    (tmp_path / "bats-jenkins/Dockerfile").write_text(JENKINS)
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app/Dockerfile").write_text(APP.format(image="bats-jenkins"))
+    assert tree_root(tmp_path / "app/Dockerfile") == (tmp_path / "app").resolve()
+    assert built_here("bats-jenkins", tmp_path / "app/Dockerfile") is None
