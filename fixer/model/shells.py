@@ -20,7 +20,8 @@ from fixer.syntax import Dockerfile, Instruction, Stage
 
 # Programs that read `-c script` the POSIX way. `busybox sh` / `busybox ash` are handled by name.
 POSIX_SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh", "mksh", "ksh93", "yash", "posh"})
-_WINDOWS_IMAGE = re.compile(r"windows|nanoserver|servercore|powershell|dotnet/framework", re.IGNORECASE)
+# `powershell` is no sign: PowerShell's images are mostly Linux ones (`RUN pwsh -c …` runs under /bin/sh)
+_WINDOWS_IMAGE = re.compile(r"windows|nanoserver|servercore|dotnet/framework", re.IGNORECASE)
 
 
 def program(path: str) -> str:

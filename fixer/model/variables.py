@@ -37,10 +37,10 @@ class _Unknown(Exception):
 def expand(word: str, values: Values, escape: str = "\\", *, closed: bool = False) -> str | None:
     """`word` after BuildKit's ProcessWord: quotes removed, escapes applied, variables substituted.
 
-    None when the result depends on an unknown value, an unset name when `closed` is False (the base
-    image's environment may set any name), an unterminated quote, or a modifier dockfix does not
-    evaluate (`${X#pat}`, `${X/a/b}`). With `closed`, names absent from `values` are unset, as in a
-    FROM line, where only global ARGs exist.
+    None when the result depends on an unknown value: a name without a value (the base image's
+    environment or a `--build-arg` may set it), an unterminated quote, or a modifier dockfix does not
+    evaluate (`${X#pat}`, `${X/a/b}`). With `closed` (a FROM line, where only global ARGs exist), a
+    name without a value is unset for `${X:-word}`, `${X:+word}` and the like.
     """
     try:
         return _Expander(word, values, escape, closed).word()
@@ -96,16 +96,20 @@ class _Expander:
                 self.i += 1
         raise _Unknown
 
-    def _lookup(self, name: str) -> str | None:
-        """The value, None when unset; raises when it cannot be known."""
+    def _lookup(self, name: str, modifier: bool = False) -> str | None:
+        """The value, None when unset; raises when it cannot be known.
+
+        In a FROM line (`closed`) a name without a value (an ARG without a default, or never declared)
+        is unset, as in a build without `--build-arg`: `${X:-word}` takes its word there. A plain `$X`
+        to such a name stays unknown, since the author means a `--build-arg` to give it."""
         if name in self.values:
             value = self.values[name]
             if value is None:
                 raise _Unknown
             return value
-        if not self.closed or name in AUTOMATIC_ARGS:
-            raise _Unknown
-        return None
+        if self.closed and modifier and name not in AUTOMATIC_ARGS:
+            return None
+        raise _Unknown
 
     def _dollar(self) -> str:
         s = self.s
@@ -131,7 +135,7 @@ class _Expander:
             raise _Unknown  # `${X#pat}`, `${X%pat}`, `${X/a/b}`: not evaluated
         self.i += len(op)
         word = self._modifier_word()
-        value = self._lookup(name)
+        value = self._lookup(name, modifier=True)
         is_set = value is not None
         if op.startswith(":"):
             is_set = bool(value)
@@ -215,16 +219,17 @@ def declared(df: Dockerfile, instr: Instruction) -> tuple[tuple[str, str | None]
 
 @per_file
 def global_args(df: Dockerfile) -> dict[str, str | None]:
-    """The ARGs before the first FROM with their defaults, each expanded with the ones before it; None
-    for an ARG without a default, or whose default cannot be expanded. A `--build-arg` may override any
-    of them: these are the values of the build as written."""
+    """The ARGs before the first FROM with a default, each expanded with the ones before it (None: it
+    cannot be). An ARG without a default is left out: unset in a build without `--build-arg`. A
+    `--build-arg` may override any of them: these are the values of the build as written."""
     out: dict[str, str | None] = {}
     for instr in df.instructions:
         if instr.stage is not None:
             break
         if instr.cmd == "ARG":
             for name, raw in declared(df, instr):
-                out[name] = None if raw is None else expand(raw, out, df.escape, closed=True)
+                if raw is not None:  # a bare re-declaration keeps the value it had
+                    out[name] = expand(raw, out, df.escape, closed=True)
     return out
 
 

@@ -98,6 +98,8 @@ def test_workdir(text: str, workdir: str | None) -> None:
         ("ARG REG\nARG IMG=servercore\nFROM $REG/$IMG\nRUN x\n", WINDOWS),  # known parts still tell
         ("# escape=`\nFROM myimage\nRUN x\n", WINDOWS),
         ("FROM mcr.microsoft.com/dotnet/framework/sdk\nRUN x\n", WINDOWS),
+        ("FROM mcr.microsoft.com/powershell:lts-ubuntu-22.04\nRUN x\n", DEFAULT),
+        ("FROM mcr.microsoft.com/powershell:lts-nanoserver-1809\nRUN x\n", WINDOWS),
         ('FROM debian\nSHELL ["pwsh", "-c"]\nRUN x\n', Shell(("pwsh", "-c"), posix=False, errexit=False)),
         ('FROM debian\nSHELL ["busybox", "ash", "-e", "-c"]\nRUN x\n', Shell(("busybox", "ash", "-e", "-c"), True, True)),
         ("FROM debian\nSHELL not json\nRUN x\n", Shell((), False, False)),

@@ -16,7 +16,7 @@ VALUES: dict[str, str | None] = {"A": "a", "EMPTY": "", "UNKNOWN": None}
         ("$A", True, "a"),
         ("${A}x", True, "ax"),
         ("pre-$A-post", True, "pre-a-post"),
-        ("$MISSING", True, ""),  # a FROM line: undeclared is empty
+        ("$MISSING", True, None),  # a FROM line: meant to come from --build-arg
         ("$MISSING", False, None),  # in a stage: the base image may set it
         ("${MISSING:-def}", True, "def"),
         ("${EMPTY:-def}", True, "def"),
@@ -27,6 +27,8 @@ VALUES: dict[str, str | None] = {"A": "a", "EMPTY": "", "UNKNOWN": None}
         ("${EMPTY+alt}", True, "alt"),
         ("${MISSING+alt}", True, ""),
         ("${MISSING:-${A}z}", True, "az"),  # the word is expanded too
+        ("${MISSING:-d}", False, None),  # in a stage the base image may set it
+        ("${TARGETARCH:-amd64}", True, None),
         ("${A:?must be set}", True, "a"),
         ("${MISSING:?must be set}", True, None),  # the build fails
         ("${UNKNOWN}", True, None),
@@ -76,18 +78,25 @@ def test_global_args_expand_in_order_and_keep_unknown_as_none() -> None:
     assert global_args(df) == {
         "REG": "docker.io",
         "IMAGE": "docker.io/library/alpine",
-        "TAG": None,
-        "LATE": "",  # expanded when declared: LATER did not exist yet
+        "LATE": None,  # expanded when declared: LATER did not exist yet
         "LATER": "x",
     }
-    # TAG has no default: a --build-arg decides, so the FROM line is not known
-    assert expand_global(df, df.stages[0].base) is None
+    # TAG has no default: unset in a build without --build-arg, so the fallback applies
+    assert expand_global(df, df.stages[0].base) == "docker.io/library/alpine:3.19"
+    assert expand_global(df, "alpine:$TAG") is None  # a plain reference means --build-arg gives it
 
 
 def test_global_args_stop_at_first_from() -> None:
     df = parse("ARG A=1\nFROM alpine\nARG B=2\nFROM $B\n")
     assert global_args(df) == {"A": "1"}
-    assert expand_global(df, df.stages[1].base) == ""  # a stage's ARG is not visible to FROM
+    assert expand_global(df, df.stages[1].base) is None  # a stage's ARG is not visible to FROM
+    assert expand_global(df, "${B:-alpine}") == "alpine"
+
+
+def test_arg_expanded_from_an_automatic_arg_is_unknown_not_unset() -> None:
+    df = parse('ARG L=${TARGETPLATFORM#linux/amd64}\nARG L=${L:+"unsupported"}\nFROM exit-${L}\n')
+    assert global_args(df) == {"L": None}
+    assert expand_global(df, df.stages[0].base) is None
 
 
 def test_declared() -> None:
