@@ -8,7 +8,7 @@ RUN_STAMP := $(VENV)/.installed-run
 # what the tests run for real: a registry (DF001), buildah + debootstrap (e2e builds), dash (merge semantics)
 SYSTEM_PACKAGES := docker-registry buildah debootstrap dash bash git patch
 
-.PHONY: run test e2e bench docs system-deps typecheck clean
+.PHONY: run test e2e bench bench-build docs system-deps typecheck clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,8 +50,13 @@ docs: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# speed beside hadolint: corpus throughput (default, --offline, no registry), one file, RUN-count scaling, memory
 bench: $(STAMP)
 	$(BIN)/python tests/scripts/benchmark.py
+
+# image size and RUN steps re-run after a source edit, original vs fixed, per e2e fixture (root, buildah)
+bench-build: $(STAMP) system-deps
+	$(BIN)/python tests/scripts/bench_build.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .hypothesis
