@@ -125,7 +125,8 @@ def test_sarif_is_valid_against_the_official_schema(repo: Path) -> None:
 
 def test_github_annotations(repo: Path) -> None:
     r = run("--format", "github", "--select", "DF020", "Dockerfile", cwd=repo)
-    assert r.stdout.startswith("::notice file=Dockerfile,line=2,col=11,title=DF020 expose-proto-casing::")
+    [line] = r.stdout.splitlines()  # one annotation, nothing else on stdout
+    assert line.startswith("::notice file=Dockerfile,line=2,col=11,title=DF020 expose-proto-casing::Protocol `TCP`")
 
 
 def test_statistics_and_show_fixes(repo: Path) -> None:
