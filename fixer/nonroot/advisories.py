@@ -136,6 +136,11 @@ def written_paths(df: Dockerfile, lin: Lineage, user: str | None) -> list[Writte
     return out
 
 
+def privileged_ports(lin: Lineage) -> list[int]:
+    """Ports below 1024 the image exposes (earlier stages of the lineage included)."""
+    return sorted({p for instr in lin.instructions() if instr.cmd == "EXPOSE" for p in _ports(instr) if p < 1024})
+
+
 def advisories(
     df: Dockerfile, lin: Lineage, user_at: int, user: str | None, ctx: RuleContext
 ) -> Iterator[Finding]:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from fixer.data.base_families import WINDOWS, Family, split_reference
+from fixer.nonroot.advisories import privileged_ports
 from fixer.nonroot.base_user import BaseUser, Kind, base_user, kind_of
 from fixer.nonroot.by_design import looks_windows, starts_as_root
 from fixer.nonroot.created import Unreadable, created_users
@@ -48,6 +49,7 @@ Outcome = Literal[
     "unreadable",
     "scratch-no-uid",
     "development-stage",
+    "privileged-port",
 ]
 
 # a last stage with one of these names is a development image (Docker Dev Environments' `dev-envs`, a
@@ -132,6 +134,17 @@ def assess(df: Dockerfile, ctx: RuleContext, target: str | None = None, depth: i
     why = starts_as_root(lin, base.verdict)
     if why is not None:
         return done("starts-as-root", f"The final image runs as root by design, left alone: {why}")
+    low = privileged_ports(lin)
+    if low:
+        # the fix would be correct Docker and still break the deployments that matter here: Kubernetes
+        # and rootless runtimes refuse a non-root bind below 1024, which a maintainer would rightly reject
+        ports = ", ".join(map(str, low))
+        return done(
+            "privileged-port",
+            f"The final image runs as root and exposes port {ports}: move the app to a port of 1024 or above, then "
+            "add a non-root `USER` (not fixed: a non-root user cannot bind ports below 1024 on Kubernetes or "
+            "rootless runtimes)",
+        )
     p = plan(df, lin, family, base, users, ctx, args)
     if p is None:
         return done(

@@ -62,11 +62,12 @@ def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     does not show; images that start as root by design and step down themselves (postgres, mysql,
     mariadb, mongo, redis, rabbitmq, nginx, httpd, php apache/fpm, Dockerfiles that install gosu or
     su-exec, a CMD that starts nginx, apache, php-fpm, sshd, cron or dockerd); a `USER` set from a
-    variable; Windows images (Windows accounts are names, not uids: use `USER ContainerUser`). Images
+    variable; an image that exposes a port below 1024 (a non-root user cannot bind it on Kubernetes or
+    rootless runtimes: the port has to move first); Windows images (Windows accounts are names, not uids: use `USER ContainerUser`). Images
     already running as non-root (bitnami, jupyter, selenium, `*-unprivileged`, distroless `:nonroot`, or
     whatever their config says) need nothing.
 
-    It also warns, without fixing, about `EXPOSE` of ports below 1024, and about a `WORKDIR` created as
+    It also warns, without fixing, about `EXPOSE` of ports below 1024 in images already non-root, and about a `WORKDIR` created as
     root and files copied without `--chown` into a folder the file shows the app writes (a `VOLUME`, a
     `chown`/`chmod` of it, a path the `CMD`/`ENTRYPOINT` writes); code and binaries elsewhere should stay
     root's.
@@ -97,7 +98,7 @@ def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
 
     ## Fix safety
     Always unsafe: the build stays the same, but the container runs differently. The app may bind a
-    port below 1024, write into directories that root owns, or read files only root may read (`pip
+    port below 1024 without exposing it, write into directories that root owns, or read files only root may read (`pip
     install --user` puts packages under `/root`). None of that is visible in the Dockerfile, so no case
     is provably safe, and a `safe` label would also bypass `--no-unsafe-fixes`, the switch users turn
     to when the change breaks them. The project's default configuration still applies this fix with

@@ -80,11 +80,16 @@ def test_non_root_images_report_nothing(name: str) -> None:
     assert findings(read(FIXTURES / RULE / f"{name}.keep.Dockerfile")) == []
 
 
-def test_low_port_warning() -> None:
+def test_root_image_on_a_privileged_port_is_reported_not_fixed() -> None:
+    # a non-root USER would stop the app binding 80/443 on Kubernetes and rootless runtimes: the
+    # maintainer must move the port first, so DF005 says so and changes nothing
     text = "FROM alpine:3.20\nRUN apk add --no-cache caddy\nEXPOSE 80/tcp 443 8080\nCMD [\"caddy\"]\n"
-    warned = [m for m in messages(text) if m.startswith("EXPOSE")]
-    assert len(warned) == 1 and warned[0].startswith("EXPOSE 80, 443:")
-    assert not any(m.startswith("EXPOSE") for m in messages(text.replace("80/tcp 443 ", "")))
+    found = findings(text)
+    assert [f.fix for f in found] == [None]
+    assert "exposes port 80, 443:" in found[0].message and found[0].line == 1
+    unprivileged = findings(text.replace("80/tcp 443 ", ""))
+    assert [f.fix is not None for f in unprivileged] == [True]
+    assert not any(f.message.startswith("EXPOSE") for f in unprivileged)
 
 
 def test_low_port_warning_also_for_images_already_non_root() -> None:
