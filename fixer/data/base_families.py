@@ -201,6 +201,7 @@ class Defaults:
     user: str = ""  # config.User: "" is root
     conventional: str | None = None  # the USER value apps on this image are meant to use
     conventional_why: str = ""
+    listens: int | None = None  # a port the image's own configuration makes apps listen on
 
 
 _ROOT = Defaults()
@@ -213,6 +214,9 @@ DEFAULT_ROWS: tuple[tuple[str, str, Defaults], ...] = (
     # .NET 8 and later ship user app (uid 1654, `$APP_UID`)
     ("mcr.microsoft.com/dotnet/*", "[89].*", Defaults("", "app", ".NET 8+ images ship user app (uid 1654)")),
     ("mcr.microsoft.com/dotnet/*", "1[0-9].*", Defaults("", "app", ".NET 8+ images ship user app (uid 1654)")),
+    # before .NET 8, ASPNETCORE_URLS=http://+:80 in the image makes every app listen on port 80
+    ("mcr.microsoft.com/dotnet/aspnet", "[1-7].*", Defaults(listens=80)),
+    ("mcr.microsoft.com/dotnet/core/aspnet", "*", Defaults(listens=80)),
     ("gcr.io/distroless/*", "*", Defaults("", "65532:65532", "distroless ships user nonroot as 65532")),
     *(
         (repo, "*", _ROOT)

@@ -135,13 +135,15 @@ def assess(df: Dockerfile, ctx: RuleContext, target: str | None = None, depth: i
     if why is not None:
         return done("starts-as-root", f"The final image runs as root by design, left alone: {why}")
     low = privileged_ports(lin)
+    if base.defaults is not None and base.defaults.listens is not None and base.defaults.listens < 1024:
+        low = sorted({*low, base.defaults.listens})
     if low:
         # the fix would be correct Docker and still break the deployments that matter here: Kubernetes
         # and rootless runtimes refuse a non-root bind below 1024, which a maintainer would rightly reject
         ports = ", ".join(map(str, low))
         return done(
             "privileged-port",
-            f"The final image runs as root and exposes port {ports}: move the app to a port of 1024 or above, then "
+            f"The final image runs as root and listens on port {ports}: move the app to a port of 1024 or above, then "
             "add a non-root `USER` (not fixed: a non-root user cannot bind ports below 1024 on Kubernetes or "
             "rootless runtimes)",
         )

@@ -86,10 +86,17 @@ def test_root_image_on_a_privileged_port_is_reported_not_fixed() -> None:
     text = "FROM alpine:3.20\nRUN apk add --no-cache caddy\nEXPOSE 80/tcp 443 8080\nCMD [\"caddy\"]\n"
     found = findings(text)
     assert [f.fix for f in found] == [None]
-    assert "exposes port 80, 443:" in found[0].message and found[0].line == 1
+    assert "listens on port 80, 443:" in found[0].message and found[0].line == 1
     unprivileged = findings(text.replace("80/tcp 443 ", ""))
     assert [f.fix is not None for f in unprivileged] == [True]
     assert not any(f.message.startswith("EXPOSE") for f in unprivileged)
+
+
+def test_aspnet_before_8_listens_on_80_by_its_own_configuration() -> None:
+    text = 'FROM mcr.microsoft.com/dotnet/aspnet:5.0\nCOPY app/ /app/\nENTRYPOINT ["dotnet", "/app/app.dll"]\n'
+    assert [f.fix for f in findings(text)] == [None]
+    assert "listens on port 80:" in findings(text)[0].message
+    assert [f.fix is not None for f in findings(text.replace(":5.0", ":8.0"))] == [True]
 
 
 def test_low_port_warning_also_for_images_already_non_root() -> None:
