@@ -347,7 +347,8 @@ def test_generated_arguments_read_like_buildkit(case: tuple[str, str]) -> None:
         return
     except UnicodeDecodeError:
         # BuildKit cut a UTF-8 character in two (HEALTHCHECK splits bytes); so must we
-        words = parse_node(line, escape, json_trailing_data=True).words()
+        cut = parse_node(line, escape, json_trailing_data=True)
+        words = (cut.sub if cut.sub is not None else cut).words()  # ONBUILD HEALTHCHECK: the trigger's words
         assert any(not w.encode("utf-8", "surrogateescape").decode("utf-8", "replace") == w for w in words)
         return
     node = parse_node(command.original, escape, json_trailing_data=True)
