@@ -20,13 +20,28 @@ def parent(df: Dockerfile, stage: Stage) -> Stage | None:
     """The earlier stage `stage` is built FROM; None when it starts from an image."""
     if stage.parent is not None:
         return stage.parent
-    if "$" not in stage.base:
+    if "$" not in stage.base and not _variable_names(df):
         return None
     base = expand_global(df, stage.base)
     if not base:
         return None
     key = base.lower()
-    return next((s for s in df.stages[: stage.index] if s.name and s.name.lower() == key), None)
+    return next((s for s in df.stages[: stage.index] if name_key(df, s) == key), None)
+
+
+@per_file
+def _variable_names(df: Dockerfile) -> bool:
+    return any(s.name and "$" in s.name for s in df.stages)
+
+
+@per_file
+def name_key(df: Dockerfile, stage: Stage) -> str | None:
+    """The stage's `AS` name as FROM and `--from` match it: global ARGs expanded, lower-case; None when
+    it has none or it cannot be expanded."""
+    if stage.name is None:
+        return None
+    name = expand_global(df, stage.name) if "$" in stage.name else stage.name
+    return name.lower() if name else None
 
 
 @per_file

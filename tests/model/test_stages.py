@@ -51,6 +51,8 @@ def test_chain_follows_global_arg_to_a_stage() -> None:
         ("ARG X\nFROM alpine AS a\nFROM $X\n", None),  # no default: an image given at build time
         ("ARG X=A\nFROM alpine AS a\nFROM ${X}\n", 0),
         ("FROM alpine\nFROM $TARGETARCH\n", None),
+        ("ARG N=first\nFROM alpine AS ${N}\nFROM first\n", 0),  # stage names expand too
+        ("ARG N=first\nFROM alpine AS ${N}\nFROM ${N}\n", 0),
     ],
 )
 def test_parent(text: str, expected: int | None) -> None:
