@@ -71,6 +71,17 @@ class Assessment:
     plan: Plan | None = None
 
 
+def _development_image(st: Stage, path: Path | None) -> bool:
+    """A last stage named like a development image, or a Dockerfile kept for tests or development
+    (`tests/Dockerfile`, `Dockerfile.dev`, `test.Dockerfile`)."""
+    if st.name and _DEVELOPMENT.match(st.name):
+        return True
+    if path is None:
+        return False
+    words = [w for w in re.split(r"[.]", path.name) if w.lower() not in ("dockerfile", "containerfile")]
+    return any(_DEVELOPMENT.match(w) for w in [*words, path.parent.name])
+
+
 def target_stage(df: Dockerfile, target: str | None) -> Stage | None:
     return df.stage_named(target) if target else df.final_stage
 
@@ -124,13 +135,10 @@ def assess(df: Dockerfile, ctx: RuleContext, target: str | None = None, depth: i
                 "(not fixed: dockfix does not guess who an image it cannot see runs as)",
             )
         state = UserState("root", None, None)
-    if depth == 0 and not ctx.target and st.name and _DEVELOPMENT.match(st.name):
-        return done(
-            "development-stage",
-            f"The last stage, `{st.name}`, is a development image and runs as root (not fixed: development "
-            "images usually need root to install tools and write mounted sources; pass --target to check the "
-            "stage that ships)",
-        )
+    if depth == 0 and not ctx.target and _development_image(st, ctx.path):
+        # nothing a maintainer could act on: development and test images run as root on purpose (to
+        # install tools, write mounted sources); `--target` checks the stage that ships
+        return done("development-stage")
     why = starts_as_root(lin, base.verdict)
     if why is not None:
         return done("starts-as-root", f"The final image runs as root by design, left alone: {why}")

@@ -67,6 +67,10 @@ def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     already running as non-root (bitnami, jupyter, selenium, `*-unprivileged`, distroless `:nonroot`, or
     whatever their config says) need nothing.
 
+    Development and test images are left alone, since they run as root on purpose: a last stage named
+    `dev`, `dev-envs`, `debug`, `test` …, or a Dockerfile kept in a `tests/` folder or named
+    `Dockerfile.dev`, `test.Dockerfile` … (`--target` checks the stage that ships).
+
     It also warns, without fixing, about `EXPOSE` of ports below 1024 in images already non-root, and about a `WORKDIR` created as
     root and files copied without `--chown` into a folder the file shows the app writes (a `VOLUME`, a
     `chown`/`chmod` of it, a path the `CMD`/`ENTRYPOINT` writes); code and binaries elsewhere should stay

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -253,12 +256,35 @@ def test_what_the_fix_inserts_is_a_user_setup_step() -> None:
     assert [i.start_line for i in df.instructions if is_user_setup(df, i)] == [7]
 
 
-def test_development_last_stage_is_reported_and_target_still_fixes_it() -> None:
+def test_development_last_stage_is_left_alone_and_target_still_fixes_it() -> None:
     text = read(FIXTURES / RULE / "development-last-stage.keep.Dockerfile")
-    found = findings(text)
-    assert len(found) == 1 and found[0].fix is None and "`dev-envs`, is a development image" in found[0].message
+    assert findings(text) == []  # root on purpose: nothing the maintainer would act on
     out = run(text, RULE, unsafe=True, target="dev-envs").output
     assert "EOF\nUSER vscode\nCOPY --from=gloursdocker/docker / /\n" in out
+
+
+@pytest.mark.parametrize(
+    "where,left_alone",
+    [
+        ("tests/Dockerfile", True),
+        ("result/test/Dockerfile", True),
+        ("Dockerfile.dev", True),
+        ("app/debug.Dockerfile", True),
+        ("Dockerfile.test", True),
+        ("app/Dockerfile", False),
+        ("Dockerfile.prod", False),
+        ("latest/Dockerfile", False),
+    ],
+)
+def test_test_and_development_dockerfiles_are_left_alone(tmp_path: Path, where: str, left_alone: bool) -> None:
+    path = tmp_path / where
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("FROM node:20-slim\nRUN yarn global add phantomjs-prebuilt\nCOPY . /app\nCMD [\"/app/tests.sh\"]\n")
+    r = subprocess.run(
+        [sys.executable, "-m", "fixer", "--offline", "--select", "DF005", "--format", "json", str(path)],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert (json.loads(r.stdout) == []) is left_alone, r.stdout + r.stderr
 
 
 def test_other_rules_leave_the_inserted_user_step_alone() -> None:
