@@ -21,6 +21,7 @@ from fixer.model.commands import program_name, read_commands
 from fixer.model.context import BuildContext
 from fixer.model.copies import PLAIN_FLAGS, CopyStep, copy_step
 from fixer.model.state import shell_at
+from fixer.model.users import runs_as_root
 from fixer.shell.analysis import walk
 from fixer.shell.lexer import LexError
 from fixer.shell.model import Simple
@@ -193,8 +194,6 @@ def _creates_destination(df: Dockerfile, copy: CopyStep, workdir: Instruction, p
     (`--chown`, `--chmod` and friends would apply to the folder it creates), and the WORKDIR runs as
     root (BuildKit creates it as the USER).
     """
-    from fixer.rules.sudo_in_run import runs_as_root  # a rule module: imported late, it imports the engine
-
     if copy.dst is None or copy.instr.flags or copy.instr.json:
         return False
     # BuildKit makes a destination ending in `/` with MkdirAll(0755), as it makes a WORKDIR; `COPY . /app`

@@ -7,8 +7,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from fixer.engine.finding import Applicability, Edit, Finding, Fix
-from fixer.engine.rules import FileContext, Rule
-from fixer.engine.suppression import suppress
+from fixer.engine.rules import FileContext, Rule, all_rules
+from fixer.engine.suppression import suppress, unused
 from fixer.engine.trace import Trace
 from fixer.syntax import Dockerfile, Instruction, ParseError, parse
 
@@ -53,10 +53,8 @@ def unused_pragmas(text: str, rules: Sequence[Rule], ctx: FileContext) -> list[t
 
     Give it the user's text, not the fixed one: the lines printed must be the user's lines.
     """
-    from fixer.engine.suppression import unused
-
     df = parse(text)
-    return [(line, t) for line, t in unused(df, _raw(df, rules, ctx)) if "dockfix" in t.lower()]
+    return [(line, t) for line, t in unused(df, _raw(df, rules, ctx), all_rules()) if "dockfix" in t.lower()]
 
 
 def apply_edits(text: str, edits: Sequence[Edit]) -> str:

@@ -113,14 +113,16 @@ def silences(df: Dockerfile, r: Rule, instruction: int) -> bool:
     return any(p.instruction in (None, instruction) and p.covers(r) for p in _pragmas_of(df))
 
 
-def unused(df: Dockerfile, findings: Iterable[Finding]) -> list[tuple[int, str]]:
+def unused(df: Dockerfile, findings: Iterable[Finding], known: Iterable[Rule]) -> list[tuple[int, str]]:
     """(line, text) of the dockfix/hadolint pragmas that suppress none of these findings, and of the
-    `# dockfix:` pragmas naming a code no rule answers (a typo silences nothing, ever)."""
+    `# dockfix:` pragmas naming a code none of the `known` rules (every registered one) answers (a typo
+    silences nothing, ever). The caller passes the registry's rules: this module is below the registry."""
+    known_names = _names(known)
     pragmas = read_pragmas(df)
     suppress(df, findings, pragmas)
     out = []
     for p in pragmas:
-        unknown = _unknown_tokens(p) if _DOCKFIX.match(p.text) else []
+        unknown = _unknown_tokens(p, known_names) if _DOCKFIX.match(p.text) else []
         if unknown:
             names = ", ".join(f"`{t}`" for t in unknown)
             out.append((p.line, f"{p.text.strip()} ({names} {'names' if len(unknown) == 1 else 'name'} no rule)"))
@@ -129,10 +131,12 @@ def unused(df: Dockerfile, findings: Iterable[Finding]) -> list[tuple[int, str]]
     return out
 
 
-def _unknown_tokens(p: Pragma) -> list[str]:
-    from fixer.engine.rules import all_rules
-
+def _names(rules: Iterable[Rule]) -> set[str]:
     known = {ALL}
-    for r in all_rules():
+    for r in rules:
         known |= {r.code, r.name.upper(), *(h.upper() for h in r.hadolint), *(b.upper() for b in r.buildkit)}
+    return known
+
+
+def _unknown_tokens(p: Pragma, known: set[str]) -> list[str]:
     return sorted(t for t in p.tokens if t.upper() not in known)

@@ -23,18 +23,14 @@ from fixer.data.base_families import (
     split_reference,
     verdict_of,
 )
+from fixer.model.users import is_root
 from fixer.nonroot.tree import built_here
 
 if TYPE_CHECKING:
     from fixer.engine.rules import RuleContext
 
 Kind = Literal["root", "non-root", "unknown"]
-_ROOT_NAMES = frozenset({"root", "0"})
 _MAX_NESTING = 8
-
-
-def is_root(user: str) -> bool:
-    return user.split(":", 1)[0] in _ROOT_NAMES
 
 
 @dataclass(frozen=True)

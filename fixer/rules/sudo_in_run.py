@@ -4,32 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fixer.data.base_families import NON_ROOT, verdict_of
 from fixer.engine.finding import Edit, Finding, Fix
 from fixer.engine.rules import Fixes, RuleContext, rule
 from fixer.model.commands import runs
-from fixer.model.base_image import base_image, family
-from fixer.model.stages import lineage_before
-from fixer.syntax import Dockerfile, Instruction
+from fixer.model.users import runs_as_root
+from fixer.syntax import Dockerfile
 
 # options that change nothing when root runs sudo: keep the environment, set HOME, never prompt
 HARMLESS = frozenset({"-E", "--preserve-env", "-H", "--set-home", "-n", "--non-interactive"})
-_ROOT = frozenset({"root", "0", "root:root", "0:0", "root:0", "0:root"})
-_DISTROS = frozenset({"debian", "alpine", "busybox", "rhel", "rhel-minimal"})
-
-
-def runs_as_root(df: Dockerfile, instr: Instruction) -> bool:
-    """Whether `instr` provably runs as root: the last USER before it names root, or there is none and
-    the base image is a distribution image that runs as root."""
-    for i in lineage_before(df, instr):
-        if i.cmd == "USER":
-            return i.args.strip() in _ROOT
-    stage = instr.stage
-    if stage is None or family(df, stage).key not in _DISTROS:
-        return False
-    image = base_image(df, stage)
-    verdict = verdict_of(image) if image is not None else None
-    return verdict is None or verdict.kind != NON_ROOT
 
 
 @rule(
