@@ -11,6 +11,7 @@ without a network costs about what an --offline run costs.
 from __future__ import annotations
 
 import os
+import socket
 import threading
 import time
 import weakref
@@ -19,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
 
 from fixer.images.cache import DEFAULT_TTL, Cache, Entry
 from fixer.images.credentials import CredentialStore
@@ -79,12 +81,16 @@ class Resolver:
     def __init__(self, options: ResolverOptions | None = None, client: RegistryClient | None = None) -> None:
         self.options = options or ResolverOptions()
         self._client = client
+        # a client handed in brings its own transport (a caller's, a test's): its names are its business
+        self._check_names = client is None
         self._credentials = CredentialStore(self.options.docker_config)
         self._cache = Cache(self.options.cache_dir, self.options.cache_ttl)
         self._futures: dict[str, Future[Resolution]] = {}
         self._users: dict[str, ImageUser] = {}  # DF005's config.User lookups of this run
         self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
+        self._unnamed: dict[str, str] = {}  # host name -> why it does not resolve, asked once per run
+        self._named: set[str] = set()
         self.lookups: Counter[str] = Counter()  # network / cache / offline-miss, for reports and tests
         _LIVE.add(self)
 
@@ -222,6 +228,33 @@ class Resolver:
                 )
             return self._client
 
+    def _check_name(self, ref: Reference) -> None:
+        """Raise when the registry's host name does not resolve: then no HTTP client is even made.
+
+        Without a network this is where a run learns it, for the price of one name lookup per host
+        (making the HTTP client, with its TLS set-up, costs more than fixing a file). Through a proxy
+        the proxy resolves names, so nothing is checked here.
+        """
+        target = str(self.options.mirrors.get(ref.registry) or ref.endpoint_host)
+        host = urlsplit(target if "://" in target else f"//{target}").netloc.rsplit("@", 1)[-1]
+        name = host[1:].split("]", 1)[0] if host.startswith("[") else host.split(":", 1)[0]
+        if not name or not self._check_names or _proxied():
+            return
+        with self._lock:
+            known = self._unnamed.get(name)
+        if known is None and name not in self._named:
+            try:
+                socket.getaddrinfo(name, None, type=socket.SOCK_STREAM)
+            except (socket.gaierror, UnicodeError) as err:
+                known = f"cannot reach {host}: {err}"
+            with self._lock:
+                if known is None:
+                    self._named.add(name)
+                else:
+                    self._unnamed.setdefault(name, known)
+        if known is not None:
+            raise ResolveError(known)
+
     def _endpoint(self, ref: Reference) -> Endpoint:
         from fixer.images.registry import endpoint_for
 
@@ -254,6 +287,7 @@ class Resolver:
         if found is None:
             self._count("network")
             try:
+                self._check_name(ref)
                 entry = fetch_user(self._client_or_new(), self._endpoint(ref), ref, platform, time.monotonic() + opts.timeout)
             except ResolveError as err:
                 found = ImageUser(ref, None, reason=self._redact(str(err)))
@@ -267,6 +301,7 @@ class Resolver:
 
     def _ask_registry(self, ref: Reference) -> Entry:
         opts = self.options
+        self._check_name(ref)
         client = self._client_or_new()
         deadline = time.monotonic() + opts.timeout
         endpoint = self._endpoint(ref)
@@ -286,6 +321,11 @@ class Resolver:
                 f"none of the {opts.max_candidates} newest of {len(order)} version tags shares the digest of `{tag}`"
             )
         return Entry(digest=digest, tag=None, at=time.time())
+
+
+def _proxied() -> bool:
+    # the variables httpx reads (trust_env): a proxy resolves registry names itself
+    return any(os.environ.get(k) or os.environ.get(k.upper()) for k in ("https_proxy", "http_proxy", "all_proxy"))
 
 
 _LIVE: weakref.WeakSet[Resolver] = weakref.WeakSet()

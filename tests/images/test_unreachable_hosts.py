@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 import httpx
+import pytest
 
 from fixer.images.credentials import CredentialStore
 from fixer.images.reference import parse_reference
@@ -124,3 +125,15 @@ def test_cli_without_a_registry_fixes_many_files_in_parallel(tmp_path: Path) -> 
     assert sorted(f["file"] for f in findings) == sorted(files)
     messages = [f["message"] for f in findings]
     assert all(f"could not resolve: cannot reach 127.0.0.1:{port}" in m for m in messages), messages
+
+
+def test_a_name_that_does_not_resolve_costs_no_http_client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # .invalid never resolves (RFC 2606); without a network no registry name does
+    for name in ("https_proxy", "http_proxy", "all_proxy", "HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    with Resolver(ResolverOptions(cache_dir=tmp_path / "cache")) as r:
+        results = r.resolve_all([parse_reference(f"registry.invalid/team/app{i}") for i in range(5)])
+        user = r.image_user(parse_reference("registry.invalid/team/base"))
+        assert r._client is None, "no HTTP client was made (nor httpx imported for it)"
+    assert all(res.reason is not None and res.reason.startswith("cannot reach registry.invalid: ") for res in results)
+    assert user.reason is not None and user.reason.startswith("cannot reach registry.invalid: ")
