@@ -14,8 +14,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from fixer.nonroot.run_commands import Unread, run_commands, run_text
+from fixer.model.copies import destination, read_copy, workdir_after, workdir_at
 from fixer.nonroot.lineage import Lineage
+from fixer.nonroot.run_commands import Unread, run_commands, run_text
 from fixer.shell.lexer import LexError, tokenize, unquote
 from fixer.syntax import Dockerfile, Instruction
 from fixer.syntax.buildkit import parse_json
@@ -67,10 +68,14 @@ def _argv(instr: Instruction) -> list[str]:
         return instr.args.split()
 
 
-def _join(cwd: str, path: str) -> str | None:
+def _join(cwd: str | None, path: str) -> str | None:
+    """`path` made absolute against the working directory `cwd` (None: unknown, so only an absolute
+    path is known)."""
     if not path or "$" in path or path == "-" or "://" in path:
         return None
-    return posixpath.normpath(posixpath.join(cwd, path))
+    if not path.startswith("/") and cwd is None:
+        return None
+    return posixpath.normpath(posixpath.join(cwd or "/", path))
 
 
 def _under(path: str, folder: str) -> bool:
@@ -86,14 +91,10 @@ def _owner_is(owner: str, user: str | None) -> bool:
 def written_paths(df: Dockerfile, lin: Lineage, user: str | None) -> list[Written]:
     """Folders the file shows the app writes into, that `user` may not own."""
     out: list[Written] = []
-    cwd = "/"
-    last_run: dict[str, tuple[Instruction, str]] = {}
+    last_run: dict[str, tuple[Instruction, str | None]] = {}
     for instr in lin.instructions():
-        if instr.cmd == "FROM":
-            cwd = "/" if instr.stage is lin.stages[0] else cwd
-        elif instr.cmd == "WORKDIR":
-            cwd = _join(cwd, instr.args.strip().strip("'\"")) or cwd
-        elif instr.cmd == "VOLUME":
+        cwd = workdir_at(df, instr) if instr.cmd in ("VOLUME", "RUN", "CMD", "ENTRYPOINT") else None
+        if instr.cmd == "VOLUME":
             for p in _argv(instr):
                 path = _join(cwd, p)
                 if path is not None:
@@ -160,12 +161,8 @@ def advisories(
     if not written:
         return
     st = lin.final
-    workdir = "/"
-    workdir_instr: Instruction | None = None
-    for instr in lin.instructions():
-        if instr.cmd == "WORKDIR" and instr.args.strip() and "$" not in instr.args:
-            workdir = posixpath.normpath(posixpath.join(workdir, instr.args.strip().strip("'\"")))
-            workdir_instr = instr
+    workdir_instr = next((i for i in reversed(list(lin.instructions())) if i.cmd == "WORKDIR"), None)
+    workdir = workdir_after(df, workdir_instr) if workdir_instr is not None else None
     hit = next((w for w in written if w.path == workdir), None)
     if hit is not None and workdir_instr is not None and workdir_instr.stage is st and workdir_instr.start < user_at:
         yield ctx.report(
@@ -175,17 +172,13 @@ def advisories(
             "chown it to the non-root user",
             instruction=workdir_instr.index,
         )
-    cwd = "/"
     for instr in st.instructions:
-        if instr.cmd == "WORKDIR" and "$" not in instr.args:
-            cwd = posixpath.normpath(posixpath.join(cwd, instr.args.strip().strip("'\"")))
-        if instr.cmd not in ("COPY", "ADD") or instr.flag("chown"):
+        copy = read_copy(df, instr)
+        if copy is None or copy.chown:
             continue
-        argv = parse_json(instr.args) if instr.json else instr.args.split()
-        dest = argv[-1] if argv and len(argv) >= 2 else None
-        if dest is None or "$" in dest:
+        target = destination(df, instr)
+        if target is None:
             continue
-        target = posixpath.normpath(posixpath.join(cwd, dest))
         # files copied into a folder the app writes in stay root's; a folder below the copy is the copy's business
         hit = next((w for w in written if _under(target, w.path)), None)
         if hit is not None and hit.path != "/":

@@ -15,6 +15,8 @@ from fixer.nonroot.by_design import looks_windows, starts_as_root
 from fixer.nonroot.created import Unreadable, created_users
 from fixer.nonroot.lineage import Lineage, lineage
 from fixer.nonroot.plan import Plan, plan
+from fixer.model.stages import target_stage
+from fixer.model.state import end_state
 from fixer.model.variables import global_args
 from fixer.syntax import Dockerfile, Instruction, ParseError, Stage, parse
 
@@ -29,13 +31,13 @@ class UserState:
     instr: Instruction | None  # the USER instruction that set it
 
 
-def effective_user(lin: Lineage, base: BaseUser) -> UserState:
-    """The last USER along the lineage (a stage FROM a stage inherits its USER), else the base's user."""
-    state = UserState(base.kind, base.user, None)
-    for instr in lin.instructions():
-        if instr.cmd == "USER":
-            state = UserState(kind_of(instr.args.strip()), instr.args.strip(), instr)
-    return state
+def effective_user(df: Dockerfile, lin: Lineage, base: BaseUser) -> UserState:
+    """The last USER along the lineage (the model's walk: a stage FROM a stage inherits its USER), else
+    the base's user."""
+    end = end_state(df, lin.final)
+    if end.user is None:
+        return UserState(base.kind, base.user, None)
+    return UserState(kind_of(end.user), end.user, end.user_instr)
 
 
 Outcome = Literal[
@@ -82,10 +84,6 @@ def _development_image(st: Stage, path: Path | None) -> bool:
     return any(_DEVELOPMENT.match(w) for w in [*words, path.parent.name])
 
 
-def target_stage(df: Dockerfile, target: str | None) -> Stage | None:
-    return df.stage_named(target) if target else df.final_stage
-
-
 def assess(df: Dockerfile, ctx: RuleContext, target: str | None = None, depth: int = 0) -> Assessment | None:
     """None when there is no final stage (no FROM, or the target names none)."""
     st = target_stage(df, target if depth else ctx.target)
@@ -98,7 +96,7 @@ def assess(df: Dockerfile, ctx: RuleContext, target: str | None = None, depth: i
     if lin.image is None or family.key == "unknown":
         if looks_windows(df, lin):
             family = WINDOWS
-    state = effective_user(lin, base)
+    state = effective_user(df, lin, base)
 
     def done(outcome: Outcome, reason: str | None = None, p: Plan | None = None) -> Assessment:
         return Assessment(st, lin, family, base, state, outcome, reason, p)

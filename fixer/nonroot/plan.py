@@ -11,9 +11,10 @@ from fixer.engine.finding import Edit, Fix
 from fixer.nonroot.base_user import BaseUser, kind_of
 from fixer.nonroot.created import CreatedUser, stage_users
 from fixer.nonroot.lineage import Lineage
-from fixer.model.state import end_state
+from fixer.model.copies import read_copy
+from fixer.model.state import end_state, state_before
+from fixer.model.variables import expand
 from fixer.syntax import Dockerfile, Instruction, Stage
-from fixer.syntax.buildkit import parse_json
 
 if TYPE_CHECKING:
     from fixer.engine.rules import RuleContext
@@ -37,11 +38,15 @@ def _flag(instr: Instruction, name: str) -> str | None:
     return found[-1].value if found else None
 
 
-def _copies_passwd(instr: Instruction) -> bool:
-    if instr.cmd != "COPY" or not _flag(instr, "from"):
-        return False
-    argv = parse_json(instr.args) if instr.json else instr.args.split()
-    return any(a.rstrip("/") in ("/etc/passwd", "/etc") for a in (argv or [])[:-1])
+def _passwd_source(df: Dockerfile, instr: Instruction) -> Stage | None:
+    """The earlier stage whose /etc/passwd (or /etc) a `COPY --from` copies, read as BuildKit reads the
+    sources (quotes removed, variables expanded)."""
+    copy = read_copy(df, instr)
+    if copy is None or instr.cmd != "COPY" or copy.from_stage is None:
+        return None
+    env = state_before(df, instr).env
+    sources = [expand(text, env, df.escape) for text in copy.texts]
+    return copy.from_stage if any(s is not None and s.rstrip("/") in ("/etc/passwd", "/etc") for s in sources) else None
 
 
 def scratch_uid(df: Dockerfile, st: Stage, args: dict[str, str]) -> tuple[str, str] | None:
@@ -53,10 +58,8 @@ def scratch_uid(df: Dockerfile, st: Stage, args: dict[str, str]) -> tuple[str, s
         owner = _flag(instr, "chown") if instr.cmd in ("COPY", "ADD") else None
         if owner and _NUMERIC_USER.fullmatch(owner) and kind_of(owner) == "non-root":
             return owner, f"its files are copied with --chown={owner}"
-        if _copies_passwd(instr):
-            source = df.stage_named(_flag(instr, "from") or "", before=st.index)
-            if source is None:
-                continue
+        source = _passwd_source(df, instr)
+        if source is not None:
             users = stage_users(df, source.instructions, args)
             if isinstance(users, list) and users and users[-1].uid:
                 u = users[-1]
