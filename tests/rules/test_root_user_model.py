@@ -1,0 +1,40 @@
+"""DF005 reads paths through fixer.model, as BuildKit reads them (drifts its own copies had).
+
+Each fixture here was judged differently by DF005's private WORKDIR walk and `args.split()` COPY reading:
+a WORKDIR set from ENV was skipped, a quoted COPY destination kept its quotes, a final stage's copies
+ignored the WORKDIR of the stage it is built FROM, and a quoted `COPY --from=users "/etc/passwd"` was
+not seen copying /etc/passwd.
+"""
+
+from __future__ import annotations
+
+from fixer.engine.finding import Finding
+from tests.support.fixture_pairs import FIXTURES, read, run
+
+RULE = "root-user"
+
+
+def _advisories(name: str) -> dict[int, str]:
+    found: list[Finding] = run(read(FIXTURES / RULE / f"{name}.in.Dockerfile"), RULE, unsafe=True).findings
+    return {f.line: f.message for f in found if f.fix is None}
+
+
+def test_workdir_from_env_and_a_quoted_destination_are_read_as_buildkit_reads_them() -> None:
+    warned = _advisories("advisory-workdir-from-env")
+    assert sorted(warned) == [3, 4, 6]
+    assert warned[3].startswith("WORKDIR /srv/app is created as root, but the app writes there (VOLUME /srv/app)")
+    assert warned[4].startswith("COPY into /srv/app without --chown")
+    assert warned[6].startswith("COPY into /srv/app without --chown")
+
+
+def test_a_copy_lands_in_the_workdir_of_the_stage_it_is_built_from() -> None:
+    warned = _advisories("advisory-parent-stage-workdir")
+    # the WORKDIR itself belongs to the parent stage: reported only on the final stage's own WORKDIR
+    assert sorted(warned) == [6]
+    assert warned[6].startswith("COPY into /srv/app without --chown")
+
+
+def test_quoted_passwd_source_gives_a_scratch_image_its_uid() -> None:
+    result = run(read(FIXTURES / RULE / "scratch-copies-passwd-quoted.in.Dockerfile"), RULE, unsafe=True)
+    assert "USER 10123\n" in result.output
+    assert [f.fix is not None for f in result.findings] == [True]
