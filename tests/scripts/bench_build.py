@@ -61,7 +61,8 @@ def _n(count: int | None) -> str:
 def print_row(p: PairCost) -> None:
     o, f = p.original, p.fixed
     state = "" if o.ok and f.ok else " (original fails)" if not o.ok else " (FIXED FAILS)"
-    print(f"{p.fixture:<34} {_mb(o.size):>9} {_mb(f.size):>9}   {_n(o.rerun):>4} {_n(f.rerun):>4}   "
+    delta = f"{(f.size - o.size) / 1024:+9.0f}" if o.size is not None and f.size is not None else f"{'-':>9}"
+    print(f"{p.fixture:<34} {_mb(o.size):>9} {_mb(f.size):>9} {delta}   {_n(o.rerun):>4} {_n(f.rerun):>4}   "
           f"{p.edited or '(no source file)'}{state}", flush=True)
 
 
@@ -79,8 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with buildah_ready(cache) as buildah, tempfile.TemporaryDirectory(prefix="dockfix-bench-build-") as tmp:
             print(f"buildah ({buildah.driver}), layers on; {len(fixtures)} fixtures; RUN steps re-run after a one-line edit")
-            print(f"{'fixture':<34} {'MB orig':>9} {'MB fixed':>9}   {'runs':>4} {'':>4}   edited file")
-            print(f"{'':<34} {'':>9} {'':>9}   {'orig':>4} {'fix':>4}")
+            print(f"{'fixture':<34} {'MB orig':>9} {'MB fixed':>9} {'KiB diff':>9}   {'re-run':>9}   edited file")
+            print(f"{'':<34} {'':>9} {'':>9} {'':>9}   {'orig':>4} {'fix':>4}")
             results = []
             for k, fixture in enumerate(fixtures):
                 work = Path(tmp) / str(k)
