@@ -9,8 +9,9 @@ from fixer.engine.finding import Finding, Fix
 from fixer.engine.rules import Fixes, RuleContext, rule
 from fixer.model.commands import ToolCall, runs, script_of
 from fixer.packages.edits import insert_after
+from fixer.model.memo import per_file
 from fixer.model.stages import chain, stage_of
-from fixer.syntax import Dockerfile, Instruction
+from fixer.syntax import Dockerfile, Instruction, Stage
 
 _OFF = r"(?:0|false|no|off)"
 # `-o APT::Install-Recommends=false` on the command line
@@ -25,16 +26,24 @@ def _disabled(call: ToolCall) -> bool:
     )
 
 
+@per_file
+def _first_config(df: Dockerfile, stage: Stage) -> int | None:
+    """Index of the stage's first RUN that turns recommends off in apt.conf.d; read once per stage, not
+    once per install (a scan per install made a file of many RUNs quadratic)."""
+    for i in stage.instructions:
+        run = script_of(df, i)
+        if run is not None and _CONFIG.search(run.text):
+            return i.index
+    return None
+
+
 def _configured_off(df: Dockerfile, instr: Instruction) -> bool:
     """An earlier RUN of this stage (or a stage it is built FROM) turned recommends off in apt.conf.d."""
     own = stage_of(df, instr)
     for st in chain(df, own):
-        for i in st.instructions:
-            if st is own and i.index >= instr.index:
-                break
-            run = script_of(df, i)
-            if run is not None and _CONFIG.search(run.text):
-                return True
+        first = _first_config(df, st)
+        if first is not None and (st is not own or first < instr.index):
+            return True
     return False
 
 
