@@ -18,7 +18,7 @@ from fixer.data.base_families import split_reference
 from fixer.model.base_image import base_reference
 from fixer.model.context import BuildContext, go_clean
 from fixer.model.memo import per_file
-from fixer.model.stages import lineage_before, stage_of
+from fixer.model.stages import chain, owner, stage_of
 from fixer.model.state import state_after, state_before
 from fixer.model.variables import expand
 from fixer.syntax import Dockerfile, Instruction, Stage
@@ -200,12 +200,29 @@ def workdir_at(df: Dockerfile, instr: Instruction) -> str | None:
     # the walk does not know the image starts at `/`: replay the lineage's WORKDIRs from there (none
     # of them is absolute and known, or the walk would know the answer)
     cwd = "/"
-    for w in reversed([i for i in lineage_before(df, instr) if i.cmd == "WORKDIR"]):
+    for w in _workdirs_before(df, instr):
         value = _expanded(df, w, w.args)
         if not value:
             return None
         cwd = go_clean(posixpath.join(cwd, value))
     return cwd
+
+
+@per_file
+def _stage_workdirs(df: Dockerfile, stage: Stage) -> tuple[Instruction, ...]:
+    return tuple(i for i in stage.instructions if i.cmd == "WORKDIR")
+
+
+def _workdirs_before(df: Dockerfile, instr: Instruction) -> list[Instruction]:
+    """The WORKDIRs of `lineage_before(df, instr)`, oldest first, from each stage's list: walking the
+    lineage for every instruction made a file of many instructions quadratic (issue 16)."""
+    stages = chain(df, stage_of(df, instr))
+    if not stages:
+        return []
+    out = [w for st in reversed(stages[1:]) for w in _stage_workdirs(df, st)]
+    own = owner(df, instr)
+    out.extend(w for w in _stage_workdirs(df, stages[0]) if w.index < own.index)
+    return out
 
 
 def workdir_value(df: Dockerfile, instr: Instruction) -> str | None:
