@@ -12,6 +12,7 @@ Each pass applies edits to the text the previous pass left. Keeping those edits 
 from __future__ import annotations
 
 import bisect
+import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -66,13 +67,30 @@ def offset_of(df: Dockerfile, f: Finding) -> int:
 
 
 def _new_text(e: Edit, deleted: Sequence[str]) -> list[tuple[int, int]]:
-    """The parts of `e.text` that are new: text the same fix deleted elsewhere and puts back here is moved, not new."""
-    moved = max((d for d in deleted if d.strip() and d in e.text), key=len, default=None)
-    if moved is None:
+    """The parts of `e.text` that are new. Text the same fix deleted and puts back (a moved instruction,
+    the later RUN of a merge) is the user's still; runs of 4 or more equal characters count as put back."""
+    if not deleted:
         return [(0, len(e.text))] if e.text.strip() else []
-    at = e.text.index(moved)
-    parts = [(0, at), (at + len(moved), len(e.text))]
-    return [(a, b) for a, b in parts if e.text[a:b].strip()]
+    kept = [False] * len(e.text)
+    for d in deleted:
+        if len(d) * len(e.text) > 1_000_000:  # too big to compare cheaply: only a verbatim move counts
+            at = e.text.find(d)
+            blocks = [(at, len(d))] if at >= 0 else []
+        else:
+            matcher = difflib.SequenceMatcher(None, d, e.text, autojunk=False)
+            blocks = [(m.b, m.size) for m in matcher.get_matching_blocks() if m.size >= 4]
+        for at, size in blocks:
+            kept[at : at + size] = [True] * size
+    spans: list[tuple[int, int]] = []
+    start = None
+    for k, old in enumerate([*kept, True]):
+        if not old and start is None:
+            start = k
+        elif old and start is not None:
+            if e.text[start:k].strip():
+                spans.append((start, k))
+            start = None
+    return spans
 
 
 class Trace:
@@ -122,7 +140,7 @@ class Trace:
                     return True  # edits it
                 if e.start == e.end and s.start < e.start < s.end:
                     return True  # writes into it
-            if any(e.end <= s.start for e in edits) and any(e.start >= s.end for e in edits):
+            if any(_across(d, i, s) or _across(i, d, s) for d, i in _moves(df.text, edits)):
                 return True  # moves text across it
         return False
 
@@ -137,6 +155,21 @@ class Trace:
                 at = back(at, edits)
             f.line, f.column = original.position(_on_instruction(original, starts, at))
         return findings
+
+
+def _moves(text: str, edits: Sequence[Edit]) -> list[tuple[Edit, Edit]]:
+    """(deletion, insertion) pairs of one fix that put the deleted text back elsewhere: a move."""
+    return [
+        (d, i)
+        for d in edits
+        if text[d.start : d.end].strip()
+        for i in edits
+        if i is not d and text[d.start : d.end] in i.text
+    ]
+
+
+def _across(a: Edit, b: Edit, s: Inserted) -> bool:
+    return a.end <= s.start and b.start >= s.end
 
 
 def _inside_inserted(df: Dockerfile, at: int, spans: Sequence[Inserted]) -> bool:

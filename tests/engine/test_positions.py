@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -153,3 +154,20 @@ def test_a_report_about_another_rules_inserted_instruction_is_dropped() -> None:
     assert [f.code for f in on.findings] == ["DF905"]
     off = fix_text(TEXT, rules, FileContext(), allow=allow, final_inserts=False)
     assert sorted(f.code for f in off.findings) == ["DF905", "DF908"]
+
+
+def flag_both_installs(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
+    """One fix with two edits, one at each `install` of a RUN (a small DF012)."""
+    for i in df.instructions:
+        text = df.text[i.start : i.end]
+        at = [i.start + m.end() for m in re.finditer(r"install", text)]
+        if i.cmd == "RUN" and len(at) == 2 and "--quiet" not in text:
+            yield ctx.report(df, i.start, "quiet", Fix.safe(*(Edit.insert(a, " --quiet") for a in at)), i.index)
+
+
+def test_a_fix_with_edits_on_both_sides_of_inserted_text_moves_nothing() -> None:
+    text = "FROM a\nRUN apt-get install x\nRUN apt-get install y\nCMD z\n"
+    rules = [make_rule("DF902", merge_runs), make_rule("DF909", flag_both_installs)]
+    result = fix_text(text, rules, FileContext(), final_inserts=True)
+    assert result.output == "FROM a\nRUN apt-get install --quiet x && apt-get install --quiet y\nCMD z\n"
+    assert sorted(f.code for f in result.findings if f.fixed) == ["DF902", "DF909"]
