@@ -17,7 +17,6 @@ from fixer.nonroot.lineage import Lineage, lineage
 from fixer.nonroot.plan import Plan, plan
 from fixer.model.stages import target_stage
 from fixer.model.state import end_state
-from fixer.model.variables import global_args
 from fixer.syntax import Dockerfile, Instruction, ParseError, Stage, parse
 
 if TYPE_CHECKING:
@@ -89,7 +88,6 @@ def assess(df: Dockerfile, ctx: RuleContext, target: str | None = None, depth: i
     st = target_stage(df, target if depth else ctx.target)
     if st is None:
         return None
-    args = {k: v for k, v in global_args(df).items() if v is not None}
     lin = lineage(df, st)
     base = base_user(lin.image, lin.written, ctx, depth)
     family = base.family
@@ -119,7 +117,7 @@ def assess(df: Dockerfile, ctx: RuleContext, target: str | None = None, depth: i
         )
     if state.kind == "non-root":
         return done("non-root")
-    users = created_users(lin, df, args)
+    users = created_users(lin, df)
     if isinstance(users, Unreadable):
         return done(
             "unreadable", f"The final image runs as root (not fixed: {users.reason}, line {users.instr.start_line})"
@@ -153,7 +151,7 @@ def assess(df: Dockerfile, ctx: RuleContext, target: str | None = None, depth: i
             "add a non-root `USER` (not fixed: a non-root user cannot bind ports below 1024 on Kubernetes or "
             "rootless runtimes)",
         )
-    p = plan(df, lin, family, base, users, ctx, args)
+    p = plan(df, lin, family, base, users, ctx)
     if p is None:
         return done(
             "scratch-no-uid",

@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
-import posixpath
 import re
 
 from fixer.data.base_families import DROPS, PRIVILEGE_DROPPERS, ROOT_SERVERS, Verdict
+from fixer.model.commands import program_name, split_commands, unwrap
 from fixer.nonroot.lineage import Lineage
 from fixer.nonroot.run_commands import run_text
 from fixer.model.shells import parse_shell_instruction
 from fixer.model.state import start_state
+from fixer.shell.lexer import LexError
+from fixer.shell.model import Word
 from fixer.syntax import Dockerfile, Instruction
 from fixer.syntax.buildkit import parse_json
 
 
 def _program(instr: Instruction) -> str | None:
-    argv = parse_json(instr.args) if instr.json else instr.args.split()
-    while argv and argv[0] in ("exec", "sudo"):
-        argv = argv[1:]
-    return posixpath.basename(argv[0]) if argv else None
+    """The program a CMD/ENTRYPOINT starts, behind wrappers (`exec`, `sudo`, `gosu app` …): the exec form's
+    first word, or the shell form's first simple command read as the shell reads it."""
+    if instr.json:
+        words = tuple(Word(a, a, 0, 0) for a in parse_json(instr.args) or [])
+    else:
+        try:
+            commands = split_commands(instr.args)
+        except LexError:
+            return None
+        words = commands[0].words if commands else ()
+    at = unwrap(words)
+    return program_name(words[at].value) if at < len(words) else None
 
 
 def starts_as_root(lin: Lineage, verdict: Verdict | None) -> str | None:

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from fixer.model.package_managers import ADDUSER_OPTIONS, USERADD_OPTIONS
-from fixer.model.variables import declared, expand, substitute
+from fixer.model.state import state_before
+from fixer.model.variables import expand, substitute
 from fixer.nonroot.lineage import Lineage
 from fixer.nonroot.run_commands import Unread, run_commands, run_text
 from fixer.shell.model import Word
@@ -55,28 +56,35 @@ def _created(words: Sequence[Word], sudo: bool, instr: Instruction, env: dict[st
     return CreatedUser(name, uid if uid.isdigit() else None, instr, sudo)
 
 
-def created_users(lin: Lineage, df: Dockerfile, args: dict[str, str]) -> list[CreatedUser] | Unreadable:
+def _values(df: Dockerfile, instr: Instruction) -> dict[str, str]:
+    """The variables a RUN sees, from the model's walk, with ARG defaults taken as their values (the
+    build as written: the user a file creates when no --build-arg overrides it), in ENV values built
+    from them too. The walk itself leaves both unknown: a --build-arg may change them."""
+    state = state_before(df, instr)
+    out: dict[str, str] = {}
+    for name, value in state.env.items():
+        raw = state.raw_env.get(name) if name in state.raw_env else state.arg_defaults.get(name)
+        if value is None and raw is not None:
+            value = expand(raw, out, df.escape)
+        if value is not None:
+            out[name] = value
+    return out
+
+
+def created_users(lin: Lineage, df: Dockerfile) -> list[CreatedUser] | Unreadable:
     """Users that RUNs along the lineage create with useradd/adduser, in order."""
     found: list[CreatedUser] = []
     for st in lin.stages:
-        found_in = stage_users(df, st.instructions, args)
+        found_in = stage_users(df, st.instructions)
         if isinstance(found_in, Unreadable):
             return found_in
         found.extend(found_in)
     return found
 
 
-def stage_users(df: Dockerfile, instructions: list[Instruction], args: dict[str, str]) -> list[CreatedUser] | Unreadable:
+def stage_users(df: Dockerfile, instructions: list[Instruction]) -> list[CreatedUser] | Unreadable:
     found: list[CreatedUser] = []
-    env: dict[str, str] = {}
     for instr in instructions:
-        if instr.cmd in ("ARG", "ENV"):
-            for name, raw in declared(df, instr):
-                value = expand(raw, env) if raw is not None else args.get(name) if instr.cmd == "ARG" else None
-                if value is not None:
-                    env[name] = value
-                else:
-                    env.pop(name, None)
         if instr.cmd != "RUN" or not _MENTIONS_USERADD.search(run_text(instr)):
             continue  # parsing shell is costly: most RUNs never name these commands
         try:
@@ -84,7 +92,7 @@ def stage_users(df: Dockerfile, instructions: list[Instruction], args: dict[str,
         except Unread:
             return Unreadable("a RUN that creates a user could not be read", instr)
         for words, sudo in commands:
-            user = _created(words, sudo, instr, env)
+            user = _created(words, sudo, instr, _values(df, instr))
             if user is None:
                 continue
             if "$" in user.name or not user.name:

@@ -49,7 +49,7 @@ def _passwd_source(df: Dockerfile, instr: Instruction) -> Stage | None:
     return copy.from_stage if any(s is not None and s.rstrip("/") in ("/etc/passwd", "/etc") for s in sources) else None
 
 
-def scratch_uid(df: Dockerfile, st: Stage, args: dict[str, str]) -> tuple[str, str] | None:
+def scratch_uid(df: Dockerfile, st: Stage) -> tuple[str, str] | None:
     """The uid a FROM scratch stage shows it wants, and where it says so; None when it shows none.
 
     scratch has no /etc/passwd, so only numbers work: a numeric `COPY --chown`, or a user with a literal
@@ -60,7 +60,7 @@ def scratch_uid(df: Dockerfile, st: Stage, args: dict[str, str]) -> tuple[str, s
             return owner, f"its files are copied with --chown={owner}"
         source = _passwd_source(df, instr)
         if source is not None:
-            users = stage_users(df, source.instructions, args)
+            users = stage_users(df, source.instructions)
             if isinstance(users, list) and users and users[-1].uid:
                 u = users[-1]
                 return u.uid or "", f"it copies the /etc/passwd of stage `{source.name}`, with user `{u.name}` (uid {u.uid})"
@@ -74,7 +74,6 @@ def plan(
     base: BaseUser,
     users: list[CreatedUser],
     ctx: RuleContext,
-    args: dict[str, str],
 ) -> Plan | None:
     """What to switch to; None when the file does not show which user a FROM scratch image should run as."""
     if users:
@@ -90,7 +89,7 @@ def plan(
     if base.kind == "non-root" and base.user:
         return Plan(base.user, None, f"The final image runs as root: switch back to `USER {base.user}` ({base.why})")
     if family is SCRATCH:
-        wanted = scratch_uid(df, lin.final, args)
+        wanted = scratch_uid(df, lin.final)
         if wanted is None:
             return None
         uid, why = wanted
