@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from fixer.model.copies import destination, read_copy, workdir_after, workdir_at
+from fixer.model.state import state_before
+from fixer.model.variables import expand
 from fixer.nonroot.lineage import Lineage
 from fixer.nonroot.run_commands import Unread, run_commands, run_text
 from fixer.shell.lexer import LexError, tokenize, unquote
 from fixer.syntax import Dockerfile, Instruction
-from fixer.syntax.buildkit import parse_json
+from fixer.syntax.buildkit import node_of, parse_json
 
 if TYPE_CHECKING:
     from fixer.engine.finding import Finding
@@ -68,6 +70,17 @@ def _argv(instr: Instruction) -> list[str]:
         return instr.args.split()
 
 
+def _volumes(df: Dockerfile, instr: Instruction) -> list[str]:
+    """A VOLUME's paths as BuildKit reads them: JSON or words, quotes removed, variables expanded where
+    the file fixes them (an unknown one is left out)."""
+    try:
+        words = node_of(instr, df.escape).words()
+    except Exception:  # noqa: BLE001 - BuildKit would reject it; not ours to judge
+        return []
+    env = state_before(df, instr).env
+    return [v for v in (expand(w, env, df.escape) for w in words) if v]
+
+
 def _join(cwd: str | None, path: str) -> str | None:
     """`path` made absolute against the working directory `cwd` (None: unknown, so only an absolute
     path is known)."""
@@ -95,7 +108,7 @@ def written_paths(df: Dockerfile, lin: Lineage, user: str | None) -> list[Writte
     for instr in lin.instructions():
         cwd = workdir_at(df, instr) if instr.cmd in ("VOLUME", "RUN", "CMD", "ENTRYPOINT") else None
         if instr.cmd == "VOLUME":
-            for p in _argv(instr):
+            for p in _volumes(df, instr):
                 path = _join(cwd, p)
                 if path is not None:
                     out.append(Written(path, f"VOLUME {path}"))

@@ -3,7 +3,7 @@
 Each fixture here was judged differently by DF005's private WORKDIR walk and `args.split()` COPY reading:
 a WORKDIR set from ENV was skipped, a quoted COPY destination kept its quotes, a final stage's copies
 ignored the WORKDIR of the stage it is built FROM, and a quoted `COPY --from=users "/etc/passwd"` was
-not seen copying /etc/passwd.
+not seen copying /etc/passwd; a VOLUME named by ENV was skipped.
 """
 
 from __future__ import annotations
@@ -38,3 +38,11 @@ def test_quoted_passwd_source_gives_a_scratch_image_its_uid() -> None:
     result = run(read(FIXTURES / RULE / "scratch-copies-passwd-quoted.in.Dockerfile"), RULE, unsafe=True)
     assert "USER 10123\n" in result.output
     assert [f.fix is not None for f in result.findings] == [True]
+
+
+def test_a_volume_named_by_env_is_where_the_app_writes() -> None:
+    # `VOLUME "$DATA_DIR"`: BuildKit removes the quotes and expands ENV; the old reading skipped any `$`
+    warned = _advisories("advisory-volume-from-env")
+    assert sorted(warned) == [3, 4]
+    assert warned[3].startswith("WORKDIR /srv/data is created as root, but the app writes there (VOLUME /srv/data)")
+    assert warned[4].startswith("COPY into /srv/data without --chown")
