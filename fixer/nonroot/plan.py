@@ -33,11 +33,6 @@ def _shell_is_posix(df: Dockerfile, st: Stage) -> bool:
     return end_state(df, st).posix
 
 
-def _flag(instr: Instruction, name: str) -> str | None:
-    found = instr.flag(name)
-    return found[-1].value if found else None
-
-
 def _passwd_source(df: Dockerfile, instr: Instruction) -> Stage | None:
     """The earlier stage whose /etc/passwd (or /etc) a `COPY --from` copies, read as BuildKit reads the
     sources (quotes removed, variables expanded)."""
@@ -55,7 +50,8 @@ def scratch_uid(df: Dockerfile, st: Stage) -> tuple[str, str] | None:
     scratch has no /etc/passwd, so only numbers work: a numeric `COPY --chown`, or a user with a literal
     uid created in the stage whose /etc/passwd the scratch stage copies."""
     for instr in st.instructions:
-        owner = _flag(instr, "chown") if instr.cmd in ("COPY", "ADD") else None
+        copy = read_copy(df, instr)
+        owner = copy.chown if copy is not None else None
         if owner and _NUMERIC_USER.fullmatch(owner) and kind_of(owner) == "non-root":
             return owner, f"its files are copied with --chown={owner}"
         source = _passwd_source(df, instr)
