@@ -16,7 +16,7 @@ TOKEN = "ghp_T0ken-that-must-never-show-up-anywhere"
 RULES = ["--select", "DF002,DF005,DF020"]
 
 FILES = {
-    "Dockerfile": 'FROM debian:12\nRUN apt-get update\nRUN apt-get install -y curl\nEXPOSE 80/TCP\nCMD ["curl"]\n',
+    "Dockerfile": 'FROM debian:12\nRUN apt-get update\nRUN apt-get install -y curl\nEXPOSE 8080/TCP\nCMD ["curl"]\n',
     "services/dns/Dockerfile": "FROM alpine:3.20\nEXPOSE 53/UDP\nUSER 10001:10001\n",
     "services/ok/Dockerfile": "FROM alpine:3.20\nUSER 10001:10001\nEXPOSE 8080/tcp\n",
     "README.md": "# fleet\n",

@@ -29,7 +29,7 @@ def rows(text: str) -> list[str]:
 def test_every_fix_has_a_row_a_reason_and_a_diff(tmp_path: Path) -> None:
     run, rules = fixes(
         tmp_path,
-        {"Dockerfile": 'FROM debian:12\nRUN apt-get update\nRUN apt-get install -y curl\nEXPOSE 80/TCP\nCMD ["curl"]\n'},
+        {"Dockerfile": 'FROM debian:12\nRUN apt-get update\nRUN apt-get install -y curl\nEXPOSE 8080/TCP\nCMD ["curl"]\n'},
         "DF002", "DF005", "DF020",
     )
     text = body.render(run, rules)

@@ -51,6 +51,6 @@ def test_dry_run_from_another_branch_fixes_the_base_not_the_checkout(repo: Repo)
     r = run_bot(repo, "--dry-run", "--repo", "o/r", "--select", "DF020")
     assert r.returncode == 0, r.stderr
     assert "from main at" in r.stdout
-    assert "-EXPOSE 80/TCP" in r.stdout and "EXPOSE 9/TCP" not in r.stdout and "-EXPOSE 53/UDP" in r.stdout
+    assert "-EXPOSE 8080/TCP" in r.stdout and "EXPOSE 9/TCP" not in r.stdout and "-EXPOSE 53/UDP" in r.stdout
     worktrees = subprocess.run(["git", "worktree", "list"], cwd=repo.work, capture_output=True, text=True).stdout
     assert len(worktrees.splitlines()) == 1  # the temporary checkout of main is gone
