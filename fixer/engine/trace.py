@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from fixer.engine.finding import Edit, Finding
+from fixer.model.memo import per_file
 from fixer.syntax import Dockerfile
 
 
@@ -131,16 +132,15 @@ class Trace:
         if f.fix is None:
             return False
         edits = f.fix.edits
+        moves = _moves(df.text, edits)  # once per finding, not once per span: many spans made it quadratic
         for s in others:
-            own = df.text[s.start : s.end]
-            # a fix may carry another rule's text along intact (a moved instruction); it may not change it
-            carried = any(own in e.text for e in edits)
             for e in edits:
-                if e.start < s.end and s.start < e.end and not carried:
+                # a fix may carry another rule's text along intact (a moved instruction); it may not change it
+                if e.start < s.end and s.start < e.end and not any(df.text[s.start : s.end] in x.text for x in edits):
                     return True  # edits it
                 if e.start == e.end and s.start < e.start < s.end:
                     return True  # writes into it
-            if any(_across(d, i, s) or _across(i, d, s) for d, i in _moves(df.text, edits)):
+            if any(_across(d, i, s) or _across(i, d, s) for d, i in moves):
                 return True  # moves text across it
         return False
 
@@ -175,7 +175,8 @@ def _across(a: Edit, b: Edit, s: Inserted) -> bool:
 def _inside_inserted(df: Dockerfile, at: int, spans: Sequence[Inserted]) -> bool:
     """Whether the instruction at `at` is text other rules inserted, as a whole (a finding about it is
     about dockfix's own text); an instruction of the user's that a fix only edited is still the user's."""
-    instr = next((i for i in df.instructions if i.start <= at < i.end), None)
+    k = bisect.bisect_right(_starts(df), at) - 1
+    instr = df.instructions[k] if k >= 0 and at < df.instructions[k].end else None
     if instr is None:
         return any(s.start <= at < s.end for s in spans)
     covered = instr.start
@@ -183,6 +184,11 @@ def _inside_inserted(df: Dockerfile, at: int, spans: Sequence[Inserted]) -> bool
         if s.start <= covered < s.end:
             covered = s.end
     return covered >= instr.end - len(instr.lines[-1].eol)
+
+
+@per_file
+def _starts(df: Dockerfile) -> list[int]:
+    return [i.start for i in df.instructions]
 
 
 def _on_instruction(df: Dockerfile, starts: list[int], at: int) -> int:
