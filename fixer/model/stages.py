@@ -127,10 +127,14 @@ def shipped(df: Dockerfile, stage: Stage | None, target: str | None = None) -> b
 def runs_in(stage: Stage, after: int = -1) -> Iterator[Instruction]:
     """RUN instructions of `stage` after instruction index `after`, then its ONBUILD RUN triggers
     (they run when a build uses this stage as its base, after everything in it)."""
-    triggers: list[Instruction] = []
-    for i in stage.instructions:
-        if i.cmd == "ONBUILD" and i.sub is not None and i.sub.cmd == "RUN":
-            triggers.append(i.sub)
-        elif i.cmd == "RUN" and i.index > after:
+    ins = stage.instructions
+    # a stage's instructions are consecutive: start at `after` rather than scan from the FROM each time
+    # (callers stop at the first RUN that matters; a scan per call made many RUNs quadratic, issue 16)
+    k = min(max(0, after + 1 - stage.from_.index), len(ins))
+    if k and ins[k - 1].index > after:
+        k = 0
+    for n in range(k, len(ins)):
+        i = ins[n]
+        if i.cmd == "RUN" and i.index > after:
             yield i
-    yield from triggers
+    yield from (i.sub for i in ins if i.cmd == "ONBUILD" and i.sub is not None and i.sub.cmd == "RUN")
