@@ -114,14 +114,19 @@ def fix_text(
             f.pass_no = passes
         candidates = [f for f in findings if f.fix is not None and allow(f) and _signature(f) not in bad]
         chosen: list[Finding] = []
-        spans: list[tuple[int, int]] = []
+        # the chosen spans never overlap, so sorted by start their ends ascend too: the one starting last
+        # at or before a span's end is the only one that can overlap it (a scan of all made passes quadratic)
+        starts: list[int] = []
+        ends: list[int] = []
         for f in candidates:
             assert f.fix is not None
             span = f.fix.span()
-            if any(_overlaps(span, s) for s in spans):
+            k = bisect.bisect_right(starts, span[1])
+            if k and _overlaps(span, (starts[k - 1], ends[k - 1])):
                 continue
             chosen.append(f)
-            spans.append(span)
+            starts.insert(k, span[0])
+            ends.insert(k, span[1])
         if not chosen:
             everything = [*fixed, *trace.to_original(original, df, findings)]
             return Result(text, df.text, _once(sorted(everything, key=_order)), passes, dropped)
