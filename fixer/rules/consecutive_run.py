@@ -115,6 +115,17 @@ def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     `RUN apt-get update` (`apk update`, `yum makecache`) is also merged into the install below it,
     however long that is.
 
+    RUNs that chain several commands are a deliberate split (usually for layer caching: a large
+    install kept apart from a pin, a download kept apart from the package install); like DL3059, the
+    rule does not touch them. Nor does it merge across a comment block holding a commented-out
+    instruction (`# COPY …`, `#RUN …`) or a region tag (`[START …]`, `[END …]`), nor (except for the
+    package index update) across a blank line, which starts a paragraph of its own; when only one of
+    the two RUNs carries a pragma (`# hadolint ignore=`, `# dockfix: ignore`, `# check=`); next to a
+    dependency install (`npm ci`, `pip install -r …`, `go mod download` …), which stays its own layer
+    (see DF004); nor anywhere in a file where a RUN carries `# hadolint ignore=DL3059`. None of these
+    is reported, except a lone package index update kept apart by a comment or pragma: its install
+    can read stale lists, so it is reported with the reason it was not merged.
+
     ## Why is this bad?
     Every `RUN` adds a layer and a cache entry. Worse, `RUN apt-get update` cached apart from the
     `RUN apt-get install` below it serves stale package lists the next time the install changes.
@@ -129,18 +140,6 @@ def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     RUN apt-get update \\
         && apt-get install -y curl
     ```
-
-    ## What it leaves alone
-    RUNs that chain several commands are a deliberate split (usually for layer caching: a large
-    install kept apart from a pin, a download kept apart from the package install); like DL3059, the
-    rule does not touch them. Nor does it merge across a comment block holding a commented-out
-    instruction (`# COPY …`, `#RUN …`) or a region tag (`[START …]`, `[END …]`), nor (except for the
-    package index update) across a blank line, which starts a paragraph of its own; when only one of
-    the two RUNs carries a pragma (`# hadolint ignore=`, `# dockfix: ignore`, `# check=`); next to a
-    dependency install (`npm ci`, `pip install -r …`, `go mod download` …), which stays its own layer
-    (see DF004); nor anywhere in a file where a RUN carries `# hadolint ignore=DL3059`. None of these
-    is reported, except a lone package index update kept apart by a comment or pragma: its install
-    can read stale lists, so it is reported with the reason it was not merged.
 
     ## Fix safety
     Sometimes safe. A merge is safe when the merged script fails whenever either RUN would have failed
