@@ -356,8 +356,10 @@ class RunScript:
     def editable(self) -> bool:
         return self.refusal is None
 
-    @property
+    @cached_property
     def commands(self) -> ScriptCommands:
+        # held by the RunScript (itself kept per file): past read_commands' 2,048 texts every rule's
+        # sweep over the RUNs evicted the next RUN's reading, and each rule read every RUN again
         return read_commands(self.text)
 
     def offset(self, i: int) -> int:
