@@ -101,6 +101,39 @@ def _owner_is(owner: str, user: str | None) -> bool:
     return owner.split(":", 1)[0].split(".", 1)[0] == user.split(":", 1)[0]
 
 
+def _ownership_commands(df: Dockerfile, instr: Instruction) -> Iterator[tuple[str, str, bool, list[str]]]:
+    """Each chown/chmod a RUN runs: (program, owner or mode, recursive, absolute paths), the paths'
+    variables expanded with what the file fixes (`chown -R app $HOME`)."""
+    if instr.cmd == "RUN" and re.search(r"\bch(?:own|mod)\b", run_text(instr)):
+        try:
+            commands = run_commands(df, instr)
+        except Unread:
+            return
+        cwd = workdir_at(df, instr)
+        env = state_before(df, instr).env
+        for found, _ in commands:
+            words = [w.value for w in found]
+            if not words or posixpath.basename(words[0]) not in ("chown", "chmod"):
+                continue
+            operands = [w for w in words[1:] if not w.startswith("-")]
+            if len(operands) < 2:
+                continue
+            recursive = any(w in ("-R", "--recursive") or (w.startswith("-") and not w.startswith("--") and "R" in w) for w in words[1:])
+            paths = [_join(cwd, expand(p, env, df.escape) or p if "$" in p else p) for p in operands[1:]]
+            yield posixpath.basename(words[0]), operands[0], recursive, [p for p in paths if p is not None and p != "/"]
+
+
+def owned_paths(df: Dockerfile, lin: Lineage, user: str | None) -> list[tuple[str, bool]]:
+    """Paths a RUN chowns to `user` (with whether recursively): a WORKDIR of one of them is the user's."""
+    return [
+        (path, recursive)
+        for instr in lin.instructions()
+        for program, first, recursive, paths in _ownership_commands(df, instr)
+        if program == "chown" and _owner_is(first, user)
+        for path in paths
+    ]
+
+
 def written_paths(df: Dockerfile, lin: Lineage, user: str | None) -> list[Written]:
     """Folders the file shows the app writes into, that `user` may not own."""
     out: list[Written] = []
@@ -112,29 +145,14 @@ def written_paths(df: Dockerfile, lin: Lineage, user: str | None) -> list[Writte
                 path = _join(cwd, p)
                 if path is not None:
                     out.append(Written(path, f"VOLUME {path}"))
-        elif instr.cmd == "RUN" and re.search(r"\bch(?:own|mod)\b", run_text(instr)):
-            try:
-                commands = run_commands(df, instr)
-            except Unread:
-                continue
-            for found, _ in commands:
-                words = [w.value for w in found]
-                if not words or posixpath.basename(words[0]) not in ("chown", "chmod"):
-                    continue
-                operands = [w for w in words[1:] if not w.startswith("-")]
-                if len(operands) < 2:
-                    continue
-                first, paths = operands[0], operands[1:]
-                if words[0].endswith("chown") and _owner_is(first, user):
-                    continue
-                if words[0].endswith("chmod") and not _chmod_shows_writes(first):
-                    continue
-                for p in paths:
-                    path = _join(cwd, p)
-                    if path is not None and path != "/":
-                        out.append(Written(path, f"a RUN runs `{posixpath.basename(words[0])} {first}` on it"))
         elif instr.cmd in ("CMD", "ENTRYPOINT"):
             last_run[instr.cmd] = (instr, cwd)
+        for program, first, _, paths in _ownership_commands(df, instr):
+            if program == "chown" and _owner_is(first, user):
+                continue
+            if program == "chmod" and not _chmod_shows_writes(first):
+                continue
+            out.extend(Written(path, f"a RUN runs `{program} {first}` on it") for path in paths)
     for instr, at in last_run.values():
         argv = _argv(instr)
         for i, word in enumerate(argv):
@@ -177,7 +195,11 @@ def advisories(
     workdir_instr = next((i for i in reversed(list(lin.instructions())) if i.cmd == "WORKDIR"), None)
     workdir = workdir_after(df, workdir_instr) if workdir_instr is not None else None
     hit = next((w for w in written if w.path == workdir), None)
-    if hit is not None and workdir_instr is not None and workdir_instr.stage is st and workdir_instr.start < user_at:
+    # a folder a RUN already made the user's: WORKDIR changes the owner of a folder it creates, not of one that exists
+    owned = workdir is not None and any(
+        workdir == path or (recursive and _under(workdir, path)) for path, recursive in owned_paths(df, lin, user)
+    )
+    if hit is not None and not owned and workdir_instr is not None and workdir_instr.stage is st and workdir_instr.start < user_at:
         yield ctx.report(
             df,
             workdir_instr.start,

@@ -3,7 +3,9 @@
 Each fixture here was judged differently by DF005's private WORKDIR walk and `args.split()` COPY reading:
 a WORKDIR set from ENV was skipped, a quoted COPY destination kept its quotes, a final stage's copies
 ignored the WORKDIR of the stage it is built FROM, and a quoted `COPY --from=users "/etc/passwd"` was
-not seen copying /etc/passwd; a VOLUME named by ENV was skipped.
+not seen copying /etc/passwd; a VOLUME named by ENV was skipped; `setsid cron` was read as the
+program setsid. Reading `WORKDIR $HOME` also showed an old false advisory: a folder a RUN chowned to the
+user was called created as root.
 """
 
 from __future__ import annotations
@@ -46,3 +48,19 @@ def test_a_volume_named_by_env_is_where_the_app_writes() -> None:
     assert sorted(warned) == [3, 4]
     assert warned[3].startswith("WORKDIR /srv/data is created as root, but the app writes there (VOLUME /srv/data)")
     assert warned[4].startswith("COPY into /srv/data without --chown")
+
+
+def test_setsid_is_a_wrapper_so_cron_is_the_program() -> None:
+    # the model's wrapper table (setsid, gosu, timeout …) replaces DF005's own `exec`/`sudo` list
+    found = run(read(FIXTURES / RULE / "drops-cron-setsid.keep.Dockerfile"), RULE, unsafe=True).findings
+    assert [f.fix for f in found] == [None]
+    assert "by design" in found[0].message and "cron" in found[0].message
+
+
+def test_no_workdir_advisory_for_a_folder_a_run_chowned_to_the_user() -> None:
+    # WORKDIR creates a folder as root only when it does not exist; `chown -R user $HOME` made it the user's
+    text = read(FIXTURES / RULE / "workdir-chowned-to-user.keep.Dockerfile")
+    assert run(text, RULE, unsafe=True).findings == []
+    assert run(text.replace("WORKDIR $HOME", "WORKDIR /home/user"), RULE, unsafe=True).findings == []
+    unowned = text.replace("    && chown -R user:user $HOME\n", "").replace(" \\\nWORKDIR", "\nWORKDIR")
+    assert [f.line for f in run(unowned, RULE, unsafe=True).findings] == [4]
