@@ -104,7 +104,7 @@ class Copy:
 
 
 def _dest_end(instr: Instruction, dest: str, json: bool) -> int | None:
-    from fixer.instructions.edits import args_span
+    from fixer.edits.instruction import args_span
 
     args = instr.args.rstrip()
     if json:

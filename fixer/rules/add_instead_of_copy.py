@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fixer.engine.finding import Edit, Finding, Fix
 from fixer.engine.rules import Fixes, RuleContext, Service, rule
-from fixer.instructions.casing import keyword_span
+from fixer.model.casing import keyword_span
 from fixer.model.context import context_of
 from fixer.model.copies import read_copy
 from fixer.syntax import Dockerfile

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from fixer.engine.finding import Edit, Finding, Fix
 from fixer.engine.rules import Fixes, RuleContext, rule
 from fixer.model.commands import RunScript, ScriptCommands, ToolCall, read_commands, runs, script_of
-from fixer.packages.edits import drop_command, insert_after
+from fixer.edits.script import drop_command, insert_after
 from fixer.model.stages import children, runs_in, stage_of
-from fixer.packages.stages import cache_mounted
+from fixer.model.mounts import cache_mounted
 from fixer.syntax import Dockerfile, Instruction, Stage
 
 CACHE = "/var/cache/apk"

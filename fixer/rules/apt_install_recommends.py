@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from fixer.engine.finding import Finding, Fix
 from fixer.engine.rules import Fixes, RuleContext, rule
 from fixer.model.commands import ToolCall, runs, script_of
-from fixer.packages.edits import insert_after
+from fixer.edits.script import insert_after
 from fixer.model.memo import per_file
 from fixer.model.stages import chain, stage_of
 from fixer.syntax import Dockerfile, Instruction, Stage

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 from fixer.engine.finding import Edit, Finding, Fix
 from fixer.engine.rules import Fixes, RuleContext, rule
-from fixer.model.commands import runs
 from fixer.model.base_image import family as stage_family
+from fixer.model.commands import runs
 from fixer.syntax import Dockerfile
 
 # apt subcommands apt-get runs the same way (`full-upgrade` is apt-get's `dist-upgrade`)

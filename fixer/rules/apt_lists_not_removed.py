@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from fixer.engine.finding import Edit, Finding, Fix
 from fixer.engine.rules import Fixes, RuleContext, Service, rule
 from fixer.model.commands import RunScript, ScriptCommands, ToolCall, read_commands, runs, script_of
-from fixer.packages.edits import append_commands, insert_before
+from fixer.edits.script import append_commands, insert_before
 from fixer.model.stages import children, runs_in, shipped, stage_of
-from fixer.packages.stages import cache_mounted
+from fixer.model.mounts import cache_mounted
 from fixer.syntax import Dockerfile, Instruction, Stage
 
 LISTS = "/var/lib/apt/lists"

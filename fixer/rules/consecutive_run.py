@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from fixer.deps.plan import dependency_install
+from fixer.layering.plan import dependency_install
 from fixer.engine.finding import Edit, Finding, Fix
 from fixer.engine.rules import Fixes, RuleContext, rule
 from fixer.engine.suppression import read_pragmas

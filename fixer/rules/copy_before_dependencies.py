@@ -5,9 +5,9 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterator
 
-from fixer.deps.moves import Replacement, last_word_span, move_after
-from fixer.deps.plan import Plan
-from fixer.deps.plan import plan as make_plan
+from fixer.layering.moves import Replacement, last_word_span, move_after
+from fixer.layering.plan import Plan
+from fixer.layering.plan import plan as make_plan
 from fixer.model.state import states
 from fixer.engine.finding import Finding, Fix
 from fixer.model.context import BuildContext, context_of

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 from fixer.engine.finding import Edit, Finding, Fix
 from fixer.engine.rules import Fixes, RuleContext, rule
-from fixer.instructions.edits import indent_of
+from fixer.edits.instruction import indent_of
 from fixer.model.stages import lineage_before
-from fixer.instructions.words import SpannedWord, expanded_names, mentioned_names, split_words
+from fixer.model.words import SpannedWord, expanded_names, mentioned_names, split_words
 from fixer.shell.lexer import unquote
 from fixer.syntax import Dockerfile, Instruction, ParseError
 from fixer.syntax.buildkit import node_of

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from fixer.engine.finding import Edit, Finding, Fix
 from fixer.engine.rules import Fixes, RuleContext, rule
-from fixer.instructions.casing import as_word
+from fixer.model.casing import as_word
 from fixer.syntax import Dockerfile
 
 

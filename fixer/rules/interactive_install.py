@@ -9,7 +9,7 @@ from fixer.engine.finding import Edit, Finding, Fix
 from fixer.engine.rules import Fixes, RuleContext, rule
 from fixer.model.commands import RunScript, ToolCall, runs
 from fixer.model.package_managers import APT_OPTIONS
-from fixer.packages.edits import insert_after
+from fixer.edits.script import insert_after
 from fixer.syntax import Dockerfile
 
 APT_ASKS = frozenset(

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 from fixer.engine.finding import Edit, Finding, Fix
 from fixer.engine.rules import Fixes, Option, RuleContext, rule
-from fixer.instructions.casing import cased
-from fixer.instructions.quoting import double_quoted
+from fixer.model.casing import cased
+from fixer.edits.quoting import double_quoted
 from fixer.model.stages import lineage_before
 from fixer.syntax import Dockerfile, Instruction, ParseError
 from fixer.syntax.buildkit import node_of

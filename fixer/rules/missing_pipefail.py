@@ -8,11 +8,11 @@ from collections.abc import Iterator
 
 from fixer.engine.finding import Edit, Finding, Fix
 from fixer.engine.rules import Fixes, RuleContext, rule
-from fixer.instructions.casing import cased
-from fixer.instructions.edits import indent_of
-from fixer.model.commands import script_of
+from fixer.model.casing import cased
+from fixer.edits.instruction import indent_of
 from fixer.model.base_image import family as stage_family
 from fixer.model.stages import descendants
+from fixer.model.commands import script_of
 from fixer.shell.lexer import LexError, tokenize
 from fixer.shell.model import CommandList, Compound
 from fixer.shell.parse import ShellParseError, parse

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from fixer.engine.finding import Finding, Fix
 from fixer.engine.rules import Fixes, RuleContext, rule
-from fixer.instructions.edits import remove
+from fixer.edits.instruction import remove
 from fixer.syntax import Dockerfile
 
 _ONCE = ("CMD", "ENTRYPOINT", "HEALTHCHECK")

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from fixer.engine.finding import Finding, Fix
 from fixer.engine.rules import Fixes, RuleContext, rule
 from fixer.model.commands import ToolCall, runs
-from fixer.packages.edits import insert_after
+from fixer.edits.script import insert_after
 from fixer.model.stages import chain, stage_of
 from fixer.model.state import value_at
-from fixer.packages.stages import cache_mounted, mounted_matching
+from fixer.model.mounts import cache_mounted, mounted_matching
 from fixer.syntax import Dockerfile, Instruction
 
 # distributions whose packaged pip predates `--no-cache-dir` (pip 6.0, December 2014)

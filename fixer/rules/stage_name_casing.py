@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from fixer.engine.finding import Edit, Finding, Fix
 from fixer.engine.rules import Fixes, RuleContext, rule
-from fixer.instructions.stages import name_span, references
+from fixer.model.stage_names import name_span, references
 from fixer.syntax import Dockerfile
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from fixer.engine.finding import Finding
 from fixer.engine.rules import Fixes, RuleContext, rule
 from fixer.model.commands import ToolCall
-from fixer.packages.cleanup import CacheCleanup, check_cleanup, removes_dir
+from fixer.cache_cleanup import CacheCleanup, check_cleanup, removes_dir
 from fixer.syntax import Dockerfile
 
 FILLS = frozenset(

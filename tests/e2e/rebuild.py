@@ -15,7 +15,7 @@ import re
 import uuid
 from pathlib import Path
 
-from fixer.deps.manifests import ECOSYSTEMS
+from fixer.layering.manifests import ECOSYSTEMS
 from fixer.model.context import context_for
 
 from .buildah import BUILD_FLAGS, Buildah

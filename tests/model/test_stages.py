@@ -106,7 +106,7 @@ def test_shipped(target: str | None, shipped_names: set[str]) -> None:
 
 
 def test_stage_references_through_an_arg_are_not_edited() -> None:
-    from fixer.instructions.stages import references
+    from fixer.model.stage_names import references
 
     df = parse("ARG B=Build\nFROM alpine AS Build\nFROM ${B}\nFROM Build\n")
     found, unclear = references(df, df.stages[0])

@@ -10,7 +10,7 @@ import collections
 import re
 import sys
 
-from fixer.deps.plan import plan
+from fixer.layering.plan import plan
 from fixer.model.state import states
 from fixer.engine.finding import Applicability, Finding
 from fixer.engine.pipeline import fix_text

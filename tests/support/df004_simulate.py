@@ -1,6 +1,6 @@
 """A toy builder for DF004's equivalence test: run a Dockerfile's COPY/RUN sequence on an in-memory file system.
 
-It is deliberately independent of `fixer.deps` (only the shell parser is shared): COPY copies the
+It is deliberately independent of `fixer.layering` (only the shell parser is shared): COPY copies the
 build-context files (minus a simple `.dockerignore` reading) and RUN runs stand-ins of the commands that
 record what they read. Each stand-in writes its output as a digest of what it read, so if moving a COPY
 changed what any step saw, the final file system differs. Unknown commands read the whole working

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from fixer.engine.finding import Finding, Fix
 from fixer.engine.rules import RuleContext
 from fixer.model.commands import ToolCall, runs
-from fixer.packages.edits import append_commands
-from fixer.packages.stages import cache_mounted
+from fixer.edits.script import append_commands
+from fixer.model.mounts import cache_mounted
 from fixer.syntax import Dockerfile
 
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fixer.model.context import BuildContext
-from fixer.deps.effects import Grammar, Unrecognised, literal
-from fixer.deps.manifests import (
+from fixer.layering.effects import Grammar, Unrecognised, literal
+from fixer.layering.manifests import (
     COMPOSER_EVENTS,
     DEPENDENCY_FIELDS,
     ECOSYSTEMS,
@@ -28,7 +28,7 @@ from fixer.deps.manifests import (
     LOCAL_SPECIFIERS,
     OUTPUT_ENV,
 )
-from fixer.deps.paths import normalize, within
+from fixer.layering.paths import normalize, within
 from fixer.model.package_managers import (
     BUNDLE_OPTIONS,
     COMPOSER_OPTIONS,
@@ -98,7 +98,7 @@ def _pip(words: list[Word], command: str) -> Install | None:
         if op.startswith((".", "/", "~")) or "/" in op or op.endswith((".whl", ".tar.gz", ".zip")):
             inst.abort = f"`{command} {op}` builds the project (or a local path) itself"
     if not inst.files and not inst.folders and inst.abort is None:
-        return None  # named packages only: no install from the project (see fixer.deps.effects)
+        return None  # named packages only: no install from the project (see fixer.layering.effects)
     return inst
 
 

@@ -4,7 +4,7 @@ The walk starts after the COPY and passes instructions that provably neither rea
 change where or how it copies: metadata, ENV/ARG it does not expand, COPYs to other places,
 WORKDIRs away from its destination (its relative destination is then written out) or of the folder
 it creates itself (`COPY . /app` then `WORKDIR /app`, run as root), and RUNs whose
-every command is recognised (see `fixer.deps.effects`) and touches nothing the COPY writes. The walk
+every command is recognised (see `fixer.layering.effects`) and touches nothing the COPY writes. The walk
 stops at anything else. A `COPY . <dst>` that stops at a dependency install needing only manifests
 is split: the manifests are copied just before the install and the full copy lands after it.
 """
@@ -14,8 +14,8 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass, field
 
-from fixer.deps import effects, installs
-from fixer.deps.paths import Tree, overlaps, within
+from fixer.layering import effects, installs
+from fixer.layering.paths import Tree, overlaps, within
 from fixer.model.state import State, states, step
 from fixer.model.commands import program_name, read_commands
 from fixer.model.context import BuildContext
