@@ -1,24 +1,9 @@
-"""Instruction-level edits: spans of argument text in the file, removing and inserting whole instructions."""
+"""Instruction-level edits: removing whole instructions, the indentation new lines take."""
 
 from __future__ import annotations
 
 from fixer.engine.finding import Edit
 from fixer.syntax import Dockerfile, Instruction
-
-
-def span(instr: Instruction, start: int, end: int) -> tuple[int, int] | None:
-    """File span of `instr.logical[start:end]`; None when a line continuation falls inside it."""
-    if end <= start:
-        at = instr.file_offset(start)
-        return at, at
-    fstart = instr.file_offset(start)
-    fend = instr.file_offset(end - 1) + 1
-    return (fstart, fend) if fend - fstart == end - start else None
-
-
-def args_span(instr: Instruction, start: int, end: int) -> tuple[int, int] | None:
-    """Like `span`, with indices into `instr.args`."""
-    return span(instr, instr.args_start + start, instr.args_start + end)
 
 
 def remove(df: Dockerfile, instr: Instruction) -> Edit:

@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from fixer.layering.paths import Tree, normalize, trees
+from fixer.model.paths import Tree, normalize, trees
 from fixer.model.package_managers import (
     APK_OPTIONS,
     APT_OPTIONS,

@@ -28,7 +28,7 @@ from fixer.layering.manifests import (
     LOCAL_SPECIFIERS,
     OUTPUT_ENV,
 )
-from fixer.layering.paths import normalize, within
+from fixer.model.paths import normalize, within
 from fixer.model.package_managers import (
     BUNDLE_OPTIONS,
     COMPOSER_OPTIONS,

@@ -15,7 +15,7 @@ import posixpath
 from dataclasses import dataclass, field
 
 from fixer.layering import effects, installs
-from fixer.layering.paths import Tree, overlaps, within
+from fixer.model.paths import Tree, overlaps, within
 from fixer.model.state import State, states, step
 from fixer.model.commands import program_name, read_commands
 from fixer.model.context import BuildContext

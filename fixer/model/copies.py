@@ -21,6 +21,7 @@ from fixer.model.memo import per_file
 from fixer.model.stages import chain, owner, stage_of
 from fixer.model.state import state_after, state_before
 from fixer.model.variables import expand
+from fixer.model.words import args_span
 from fixer.syntax import Dockerfile, Instruction, Stage
 from fixer.syntax.buildkit import node_of
 
@@ -104,8 +105,6 @@ class Copy:
 
 
 def _dest_end(instr: Instruction, dest: str, json: bool) -> int | None:
-    from fixer.edits.instruction import args_span
-
     args = instr.args.rstrip()
     if json:
         close = args.rfind("]")

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from fixer.layering.paths import join, normalize
+from fixer.model.paths import join, normalize
 from fixer.model.memo import per_file
 from fixer.model.shells import DEFAULT, Shell, image_shell, parse_shell_instruction
 from fixer.model.stages import owner, parent, position

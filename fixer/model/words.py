@@ -1,11 +1,12 @@
 """BuildKit's word splitting of ENV/LABEL/ARG arguments, with the span of every word, and the variables
-a word expands."""
+a word expands, and the file span of a piece of an instruction's text."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
+from fixer.syntax import Instruction
 from fixer.syntax.words import is_space
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -75,3 +76,18 @@ def expanded_names(raw: str, escape: str) -> set[str]:
 def mentioned_names(raw: str) -> set[str]:
     """Names written as `$NAME` / `${NAME…` anywhere in the word, expanded or not (what hadolint reads)."""
     return {m.group(1) for m in re.finditer(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", raw)}
+
+
+def span(instr: Instruction, start: int, end: int) -> tuple[int, int] | None:
+    """File span of `instr.logical[start:end]`; None when a line continuation falls inside it."""
+    if end <= start:
+        at = instr.file_offset(start)
+        return at, at
+    fstart = instr.file_offset(start)
+    fend = instr.file_offset(end - 1) + 1
+    return (fstart, fend) if fend - fstart == end - start else None
+
+
+def args_span(instr: Instruction, start: int, end: int) -> tuple[int, int] | None:
+    """Like `span`, with indices into `instr.args`."""
+    return span(instr, instr.args_start + start, instr.args_start + end)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from fixer.engine.finding import Edit, Finding, Fix
 from fixer.engine.rules import Fixes, RuleContext, rule
 from fixer.model.copies import workdir_after, workdir_value
-from fixer.edits.instruction import args_span
+from fixer.model.words import args_span
 from fixer.model.state import shell_at
 from fixer.syntax import Dockerfile, Instruction
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from fixer.model.context import BuildContext
-from fixer.layering.paths import Tree
+from fixer.model.paths import Tree
 from fixer.engine.finding import Applicability
 from fixer.engine.pipeline import Result
 from fixer.syntax import parse
