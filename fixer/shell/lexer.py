@@ -22,6 +22,8 @@ OPERATORS = (
 )  # fmt: skip
 _OP_CHARS = frozenset("&|;<>()")
 _BLANKS = frozenset(" \t\r")
+# what opens a quote or an expansion, inside which a word's or an expansion's end is not looked for
+_NESTING = frozenset("'\"$`")
 _IO_NUMBER = re.compile(r"[0-9]+(?=[<>])")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # reserved words after which a new command starts (so `case` etc. are recognised in command position)
@@ -129,6 +131,17 @@ class _Lexer:
             return self.skip_double(i + 2)
         return i + 1
 
+    def skip_nested(self, i: int) -> int:
+        """`s[i]` is one of `_NESTING`: return the index past the quote or expansion it opens."""
+        c = self.s[i]
+        if c == "'":
+            return self.skip_single(i + 1)
+        if c == '"':
+            return self.skip_double(i + 1)
+        if c == "$":
+            return self.skip_dollar(i)
+        return self.skip_backquote(i + 1)
+
     def skip_brace_param(self, i: int) -> int:
         """`i` is just past `${`: find the matching `}` (quotes and nested expansions inside)."""
         s, n = self.s, self.n
@@ -138,14 +151,8 @@ class _Lexer:
                 i += 2
             elif c == "}":
                 return i + 1
-            elif c == "'":
-                i = self.skip_single(i + 1)
-            elif c == '"':
-                i = self.skip_double(i + 1)
-            elif c == "$":
-                i = self.skip_dollar(i)
-            elif c == "`":
-                i = self.skip_backquote(i + 1)
+            elif c in _NESTING:
+                i = self.skip_nested(i)
             else:
                 i += 1
         raise LexError("unterminated ${...}", i)
@@ -168,14 +175,8 @@ class _Lexer:
                     raise LexError("unbalanced $((...))", i)
                 depth -= 1
                 i += 1
-            elif c == "'":
-                i = self.skip_single(i + 1)
-            elif c == '"':
-                i = self.skip_double(i + 1)
-            elif c == "$":
-                i = self.skip_dollar(i)
-            elif c == "`":
-                i = self.skip_backquote(i + 1)
+            elif c in _NESTING:
+                i = self.skip_nested(i)
             else:
                 i += 1
         raise LexError("unterminated $((...))", i)
@@ -202,14 +203,8 @@ class _Lexer:
                     i += 1
                 else:
                     i += 2
-            elif c == "'":
-                i = self.skip_single(i + 1)
-            elif c == '"':
-                i = self.skip_double(i + 1)
-            elif c == "$":
-                i = self.skip_dollar(i)
-            elif c == "`":
-                i = self.skip_backquote(i + 1)
+            elif c in _NESTING:
+                i = self.skip_nested(i)
             else:
                 i += 1
         return i
