@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 from fixer.engine.finding import Edit, Finding, Fix
 from fixer.engine.rules import Fixes, RuleContext, rule
+from fixer.model.words import split_words
 from fixer.syntax import Dockerfile, Instruction, ParseError
 from fixer.syntax.buildkit import node_of
-from fixer.syntax.words import is_space
 
 
 @rule(
@@ -59,25 +59,10 @@ def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
 
 
 def _unquoted_spaces(value: str, escape: str) -> list[int]:
-    """Indices of the whitespace characters BuildKit's word splitting would split `value` at."""
-    out: list[int] = []
-    quote = ""
-    i = 0
-    while i < len(value):
-        ch = value[i]
-        if quote:
-            if ch == quote:
-                quote = ""
-            elif ch == escape and quote == '"':
-                i += 1
-        elif ch == escape:
-            i += 1
-        elif ch in "'\"":
-            quote = ch
-        elif is_space(ch):
-            out.append(i)
-        i += 1
-    return out
+    """Indices of the whitespace characters BuildKit's word splitting would split `value` at: every
+    character that no word covers."""
+    in_words = {i for w in split_words(value, escape) for i in range(w.start, w.end)}
+    return [i for i in range(len(value)) if i not in in_words]
 
 
 def _fix(df: Dockerfile, instr: Instruction, key: str, value: str) -> Fix | None:
