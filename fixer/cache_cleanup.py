@@ -18,8 +18,9 @@ from fixer.syntax import Dockerfile
 class CacheCleanup:
     tools: tuple[str, ...]  # canonical tool names (see `fixer.model.commands.ToolCall.tool`)
     fills: frozenset[str]  # actions that download metadata or packages into the cache
-    cleans: Callable[[ToolCall, str], bool]  # (call, tool): the call empties that tool's cache
-    cache_dirs: tuple[str, ...]  # a cache/tmpfs mount on one of these keeps the cache out of the layer
+    cleans: Callable[[ToolCall, str], bool]  # (call, tool): the call is a command that empties that tool's cache
+    # a cache/tmpfs mount on one of these keeps the cache out of the layer, and an `rm` of one cleans it
+    cache_dirs: tuple[str, ...]
     commands: Callable[[str], list[str]]  # what to append for a tool
 
 
@@ -30,6 +31,10 @@ def removes_dir(call: ToolCall, *dirs: str) -> bool:
     return any(op.rstrip("*").rstrip("/").startswith(d) for op in call.operands() for d in dirs)
 
 
+def _cleans(spec: CacheCleanup, call: ToolCall, tool: str) -> bool:
+    return spec.cleans(call, tool) or removes_dir(call, *spec.cache_dirs)
+
+
 def check_cleanup(df: Dockerfile, ctx: RuleContext, spec: CacheCleanup) -> Iterator[Finding]:
     for run in runs(df):
         owner, cmds = run.owner, run.commands
@@ -38,7 +43,7 @@ def check_cleanup(df: Dockerfile, ctx: RuleContext, spec: CacheCleanup) -> Itera
         missing: list[str] = []
         for tool in spec.tools:
             fills = [k for k, c in enumerate(cmds.calls) if c.tool == tool and c.action in spec.fills]
-            if fills and not any(spec.cleans(c, tool) for c in cmds.calls[fills[-1] + 1 :]):
+            if fills and not any(_cleans(spec, c, tool) for c in cmds.calls[fills[-1] + 1 :]):
                 missing.append(tool)
         if not missing:
             continue

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from fixer.engine.finding import Finding
 from fixer.engine.rules import Fixes, RuleContext, rule
 from fixer.model.commands import ToolCall
-from fixer.cache_cleanup import CacheCleanup, check_cleanup, removes_dir
+from fixer.cache_cleanup import CacheCleanup, check_cleanup
 from fixer.syntax import Dockerfile
 
 FILLS = frozenset(
@@ -18,9 +18,7 @@ CACHE_DIRS = ("/var/cache/dnf", "/var/cache/yum", "/var/cache/libdnf5", "/var/ca
 
 
 def _cleans(call: ToolCall, tool: str) -> bool:
-    if call.tool == tool and call.subcommand == "clean" and "all" in call.operands():
-        return True
-    return removes_dir(call, *CACHE_DIRS)
+    return call.tool == tool and call.subcommand == "clean" and "all" in call.operands()
 
 
 SPEC = CacheCleanup(

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from fixer.engine.finding import Finding
 from fixer.engine.rules import Fixes, RuleContext, rule
 from fixer.model.commands import ToolCall
-from fixer.cache_cleanup import CacheCleanup, check_cleanup, removes_dir
+from fixer.cache_cleanup import CacheCleanup, check_cleanup
 from fixer.syntax import Dockerfile
 
 FILLS = frozenset(
@@ -18,9 +18,7 @@ FILLS = frozenset(
 
 def _cleans(call: ToolCall, tool: str) -> bool:
     # on RHEL 8+ `yum` is dnf, and `dnf clean all` empties the same cache
-    if call.tool in ("yum", "dnf") and call.subcommand == "clean" and "all" in call.operands():
-        return True
-    return removes_dir(call, "/var/cache/yum")
+    return call.tool in ("yum", "dnf") and call.subcommand == "clean" and "all" in call.operands()
 
 
 SPEC = CacheCleanup(

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from fixer.engine.finding import Finding
 from fixer.engine.rules import Fixes, RuleContext, rule
 from fixer.model.commands import ToolCall
-from fixer.cache_cleanup import CacheCleanup, check_cleanup, removes_dir
+from fixer.cache_cleanup import CacheCleanup, check_cleanup
 from fixer.syntax import Dockerfile
 
 FILLS = frozenset(
@@ -16,9 +16,7 @@ FILLS = frozenset(
 
 
 def _cleans(call: ToolCall, tool: str) -> bool:
-    if call.tool == "zypper" and call.subcommand in ("clean", "cc"):
-        return True
-    return removes_dir(call, "/var/cache/zypp")
+    return call.tool == "zypper" and call.subcommand in ("clean", "cc")
 
 
 SPEC = CacheCleanup(
