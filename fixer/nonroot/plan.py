@@ -11,6 +11,7 @@ from fixer.engine.finding import Edit, Fix
 from fixer.nonroot.base_user import BaseUser, kind_of
 from fixer.nonroot.created import CreatedUser, stage_users
 from fixer.nonroot.lineage import Lineage
+from fixer.model.casing import cased
 from fixer.model.copies import read_copy
 from fixer.model.state import end_state, state_before
 from fixer.model.variables import expand
@@ -107,10 +108,6 @@ def plan(
     return Plan(numbers, None, f"The final image runs as root: add `USER {numbers}` (numbers only: {why})")
 
 
-def _keyword(st: Stage, word: str) -> str:
-    return word.lower() if st.from_.keyword.islower() else word
-
-
 def _lines_at(df: Dockerfile, at: int, lines: list[str]) -> str:
     nl = df.newline
     if at > 0 and df.text[at - 1] != "\n":  # after a last line without a line ending: keep it that way
@@ -141,6 +138,6 @@ def fix_for(df: Dockerfile, st: Stage, p: Plan) -> Fix:
         last = trailing_user.file_offset(trailing_user.args_start + len(value) - 1)
         if last - start == len(value) - 1:  # the value is not split by a line continuation
             return Fix.unsafe(Edit(start, last + 1, p.user))
-    lines = [f"{_keyword(st, 'RUN')} {p.create}"] if p.create else []
-    lines.append(f"{_keyword(st, 'USER')} {p.user}")
+    lines = [f"{cased(df, 'RUN')} {p.create}"] if p.create else []
+    lines.append(f"{cased(df, 'USER')} {p.user}")
     return Fix.unsafe(Edit.insert(at, _lines_at(df, at, lines)))
