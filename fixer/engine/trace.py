@@ -3,10 +3,11 @@
 Each pass applies edits to the text the previous pass left. Keeping those edits lets the pipeline
 - print every finding at a place of the file the user gave (a finding about text a fix inserted points
   at the insertion point), and
-- hold text one rule's fix inserted as final for the other rules: a later finding of another rule that
-  sits in that text, or whose fix edits it or moves something across it, is dropped. Otherwise the
+- hold the instructions one rule's fix added as final for the other rules: a later finding of another
+  rule that sits in one, or whose fix edits it or moves something across it, is dropped. Otherwise the
   user-creation RUN DF005 inserts is merged by DF002 or becomes the RUN step DF004 moves a COPY past,
-  and one change is reported twice.
+  and one change is reported twice. Text rewritten inside an instruction the user wrote is not final:
+  the other rules still finish their work on it in this run, or a second run would.
 """
 
 from __future__ import annotations
@@ -124,7 +125,9 @@ class Trace:
         return [f for f in findings if not self._rests_on_other(df, f)]
 
     def _rests_on_other(self, df: Dockerfile, f: Finding) -> bool:
-        others = [s for s in self.inserted if s.code != f.code]
+        # only whole instructions a fix added are final (DF005's user RUN): text rewritten inside an
+        # instruction the user wrote stays open to the other rules, or a second run would finish their work
+        others = [s for s in self.inserted if s.code != f.code and _holds_instruction(df, s)]
         if not others:
             return False
         if _inside_inserted(df, offset_of(df, f), others):
@@ -170,6 +173,13 @@ def _moves(text: str, edits: Sequence[Edit]) -> list[tuple[Edit, Edit]]:
 
 def _across(a: Edit, b: Edit, s: Inserted) -> bool:
     return a.end <= s.start and b.start >= s.end
+
+
+def _holds_instruction(df: Dockerfile, s: Inserted) -> bool:
+    """Whether the span holds a whole instruction (its keyword line through its last line's text)."""
+    starts = _starts(df)
+    k = bisect.bisect_left(starts, s.start)
+    return k < len(starts) and df.instructions[k].lines[-1].text_end <= s.end
 
 
 def _inside_inserted(df: Dockerfile, at: int, spans: Sequence[Inserted]) -> bool:

@@ -171,3 +171,27 @@ def test_a_fix_with_edits_on_both_sides_of_inserted_text_moves_nothing() -> None
     result = fix_text(text, rules, FileContext(), final_inserts=True)
     assert result.output == "FROM a\nRUN apt-get install --quiet x && apt-get install --quiet y\nCMD z\n"
     assert sorted(f.code for f in result.findings if f.fixed) == ["DF902", "DF909"]
+
+
+def exec_form(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
+    """Rewrites `HEALTHCHECK CMD a b` in place to exec form (a small DF036)."""
+    for i in df.instructions:
+        if i.cmd == "HEALTHCHECK" and i.args == "CMD a b":
+            yield ctx.report(df, i.start, "exec", Fix.safe(Edit(i.args_offset + 4, i.args_offset + 7, '["a", "b"]')), i.index)
+
+
+def drop_overridden(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
+    """Deletes every HEALTHCHECK but the last (a small DF028)."""
+    checks = [i for i in df.instructions if i.cmd == "HEALTHCHECK"]
+    for i in checks[:-1]:
+        yield ctx.report(df, i.start, "overridden", Fix.safe(Edit.delete(i.start, i.end)), i.index)
+
+
+def test_text_rewritten_inside_a_users_instruction_stays_open_to_the_other_rules() -> None:
+    # only whole instructions a fix adds are final: had the exec-form rewrite been final, the deletion
+    # would wait for a second run, and dockfix's output would change when run on itself
+    text = "FROM a\nHEALTHCHECK CMD a b\nHEALTHCHECK CMD [\"c\"]\n"
+    rules = [make_rule("DF936", exec_form), make_rule("DF928", drop_overridden)]
+    once = fix_text(text, rules, FileContext(), final_inserts=True)
+    assert once.output == "FROM a\nHEALTHCHECK CMD [\"c\"]\n"
+    assert fix_text(once.output, rules, FileContext(), final_inserts=True).output == once.output
