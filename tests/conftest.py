@@ -40,7 +40,6 @@ def _isolated(cache: Path, home: Path) -> dict[str, str]:
         "XDG_CACHE_HOME": str(home / ".cache"),
         "XDG_CONFIG_HOME": str(home / ".config"),
         "XDG_DATA_HOME": str(home / ".local" / "share"),
-        "DOCKER_CONFIG": str(home / ".docker"),
     }
 
 
@@ -50,6 +49,9 @@ if "PIP_CONFIG_FILE" not in os.environ and (_pip_config := _user_pip_config()):
     os.environ["PIP_CONFIG_FILE"] = _pip_config
 (_RUN / "home").mkdir()
 os.environ.update(_isolated(_RUN / "cache", _RUN / "home"))
+# the user's DOCKER_CONFIG would point past the temporary HOME; unset, ~/.docker is the temporary one.
+# Not pointed at an empty folder instead: buildah then demands a config.json there and every e2e build fails
+os.environ.pop("DOCKER_CONFIG", None)
 
 
 @pytest.fixture(autouse=True)
@@ -61,6 +63,7 @@ def user_cache(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     home.mkdir()
     for key, value in _isolated(cache, home).items():
         monkeypatch.setenv(key, value)
+    monkeypatch.delenv("DOCKER_CONFIG", raising=False)
     yield cache
     shutil.rmtree(base, ignore_errors=True)
 
