@@ -22,7 +22,7 @@ from fixer.shell.analysis import (
     trailing_comment_span,
     walk,
 )
-from fixer.shell.lexer import LexError
+from fixer.shell.lexer import LexError, tokenize
 from fixer.shell.model import Script, Simple
 from fixer.shell.parse import ShellParseError, parse
 from fixer.syntax import Dockerfile, Instruction, Line
@@ -280,10 +280,11 @@ def _between(df: Dockerfile, a: Instruction, b: Instruction) -> list[Line]:
     return [ln for ln in df.lines if a.end <= ln.start < b.start and _is_comment(ln)]
 
 
-def deliberate(df: Dockerfile, a: Instruction, b: Instruction, sa: Script, sb: Script) -> Plan | None:
-    """Why the author's layout keeps RUNs `a` and `b` apart, or None when merging them is wanted."""
+def deliberate(df: Dockerfile, a: Instruction, b: Instruction, flagged: bool) -> Plan | None:
+    """Why the author's layout keeps RUNs `a` and `b` apart, or None when merging them is wanted.
+    `flagged`: whether hadolint's DL3059 flags the pair (`dl3059_flags`)."""
     update = index_update(a, b)
-    if update is None and not dl3059_flags(sa, sb):
+    if update is None and not flagged:
         return Plan("chained")
     between = _between(df, a, b)
     kept: str | None = None
@@ -311,6 +312,56 @@ def deliberate(df: Dockerfile, a: Instruction, b: Instruction, sa: Script, sb: S
     return None
 
 
+# A "plain" script: simple commands of plain words joined by `&&`, `||`, `;`, `|`, with plain
+# redirections. bashlex always reads these, and each command is one hadolint counts, so the lexer alone
+# decides DL3059 for them; anything else (expansions, compounds, reserved words, comments) is parsed.
+_PLAIN_WORD = re.compile(r"""(?:[A-Za-z0-9_./:@%+,~-]|'[^']*'|"[^"$`\\!]*")+""")
+_PLAIN_JOINS = frozenset({"&&", "||", ";", "|"})
+_PLAIN_REDIRECTS = frozenset({">", ">>", "<", ">&"})
+_RESERVED_WORDS = frozenset(
+    {"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "for", "in", "case", "esac",
+     "select", "function", "time", "coproc"}
+)  # fmt: skip
+
+
+def _plain_commands(text: str) -> int | None:
+    """How many commands a plain script runs (see `_PLAIN_WORD`); None when it is not plain."""
+    try:
+        tokens = tokenize(text)
+    except LexError:
+        return None
+    count = 0
+    at_start, after_redirect, last_op = True, False, ""
+    for t in tokens:
+        if t.kind == "word":
+            if t.text in _RESERVED_WORDS or not _PLAIN_WORD.fullmatch(t.text):
+                return None
+            if at_start:
+                count += 1
+            at_start = after_redirect = False
+        elif t.kind == "op" and t.text in _PLAIN_JOINS and not at_start and not after_redirect:
+            at_start, last_op = True, t.text
+        elif t.kind == "op" and t.text.lstrip("0123456789") in _PLAIN_REDIRECTS and not at_start and not after_redirect:
+            after_redirect = True
+        else:
+            return None
+    if count == 0 or after_redirect or (at_start and last_op != ";"):
+        return None
+    return count
+
+
+def _plainly_chained(a: Instruction, b: Instruction) -> bool:
+    """Whether two plain scripts leave DL3059 silent (one of them runs several commands): decided by
+    the lexer, so a large RUN next to a chained one is never handed to bashlex for DF002."""
+    counts = []
+    for text in (a.args, b.args):
+        n = _plain_commands(text)
+        if n is None:
+            return False
+        counts.append(n)
+    return max(counts) > 1
+
+
 def plan_merge(df: Dockerfile, a: Instruction, b: Instruction) -> Plan:
     """Decide how (and whether) RUN `b` can be merged into RUN `a` right above it."""
     if df.escape != "\\":
@@ -318,6 +369,11 @@ def plan_merge(df: Dockerfile, a: Instruction, b: Instruction) -> Plan:
     shell = shell_at(df, a)
     if not shell.posix:
         return Plan("non-posix-shell", " ".join(shell.argv) or "(unreadable)")
+    if _plainly_chained(a, b):
+        # both parse and neither is empty, so `deliberate` decides as it would below, without bashlex
+        kept = deliberate(df, a, b, False)
+        if kept is not None and kept.reason != "update":
+            return kept
     try:
         sa, sb = parse(a.args), parse(b.args)
         a_end, b_end = code_end(sa), code_end(sb, terminator=True)
@@ -325,7 +381,7 @@ def plan_merge(df: Dockerfile, a: Instruction, b: Instruction) -> Plan:
         return Plan("shell-parse", str(e)[:80])
     if a_end == 0 or b_end == 0:
         return Plan("empty")
-    kept = deliberate(df, a, b, sa, sb)
+    kept = deliberate(df, a, b, dl3059_flags(sa, sb))
     if kept is not None and kept.reason != "update":
         return kept
     changes = state_changes(sa)
