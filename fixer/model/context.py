@@ -13,21 +13,16 @@ from __future__ import annotations
 
 import functools
 import os
-import posixpath
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from fixer.model.paths import normalize
+
 # regexp characters that mean nothing to Go's filepath.Match, escaped by patternmatcher
 _ESCAPED = frozenset(".+()|{}$")
 _BOM = "\ufeff"
-
-
-def go_clean(path: str) -> str:
-    """Go's path.Clean: posixpath.normpath keeps a leading `//`, Go does not; the empty path is `.`."""
-    out = posixpath.normpath(path) if path else "."
-    return "/" + out.lstrip("/") if out.startswith("//") else out
 
 
 @dataclass(frozen=True)
@@ -129,7 +124,7 @@ def read_patterns(text: str) -> list[Pattern]:
         if exclusion:
             line = line[1:].strip()
         if line:
-            line = go_clean(line)
+            line = normalize(line)
             if len(line) > 1 and line.startswith("/"):
                 line = line[1:]
         if not line:
@@ -152,7 +147,7 @@ class IgnoreRules:
     def excludes(self, path: str) -> bool:
         """Whether the context path `path` (posix, relative) is kept out of the build
         (patternmatcher's `MatchesOrParentMatches`)."""
-        path = go_clean(path)
+        path = normalize(path)
         matched = False
         for pattern in self.patterns:
             # an inclusion cannot change an already excluded path, nor an exclusion a sent one
@@ -168,12 +163,12 @@ class IgnoreRules:
         so `*` then `!**/*.txt` re-includes `b.txt` but not `docs/a.txt`."""
         if not self.excludes(folder):
             return False
-        prefix = go_clean(folder) + "/"
+        prefix = normalize(folder) + "/"
         return not any(p.exclusion and (p.text + "/").startswith(prefix) for p in self.patterns)
 
     def sends(self, path: str) -> bool:
         """Whether the build sends the context path `path`: not excluded, and no folder above it skipped."""
-        path = go_clean(path)
+        path = normalize(path)
         if path == ".":
             return True  # the context root itself is always sent
         parts = path.split("/")
@@ -233,7 +228,7 @@ def go_match(pattern: str, name: str) -> bool:
 
 def source_matches(source: str, path: str) -> bool:
     """Whether the COPY source `source` (a wildcard) names the context path `path`, component by component."""
-    want = go_clean(source.lstrip("/") or ".").split("/")
+    want = normalize(source.lstrip("/") or ".").split("/")
     parts = path.split("/")
     return len(want) == len(parts) and all(go_match(w, p) for w, p in zip(want, parts, strict=True))
 
@@ -257,7 +252,7 @@ class BuildContext:
     def _path(self, rel: str) -> Path | None:
         """The file system path of a context path; None outside the context (`..`, or a symlink
         leading out: BuildKit sends the link, not its target)."""
-        rel = go_clean(rel.lstrip("/") or ".")
+        rel = normalize(rel.lstrip("/") or ".")
         if rel == ".." or rel.startswith("../"):
             return None
         p = self.root / rel
@@ -297,7 +292,7 @@ class BuildContext:
         p = self._path(rel)
         if p is None or not p.is_dir():
             return
-        parts = go_clean(rel).split("/")
+        parts = normalize(rel).split("/")
         if parts != ["."] and any(self.rules.skips("/".join(parts[:i])) for i in range(1, len(parts))):
             return
         for dirpath, dirnames, filenames in os.walk(p):
@@ -328,7 +323,7 @@ class BuildContext:
     def expand(self, source: str) -> list[str] | None:
         """The context paths a COPY source names, wildcards expanded per path component as COPY
         does (Go's filepath.Match), sorted; None when the source leaves the context."""
-        rel = go_clean(source.lstrip("/") or ".")
+        rel = normalize(source.lstrip("/") or ".")
         if rel == ".." or rel.startswith("../"):
             return None
         if not any(c in rel for c in WILDCARDS):

@@ -16,8 +16,9 @@ from typing import Literal, Protocol
 
 from fixer.data.base_families import split_reference
 from fixer.model.base_image import base_reference
-from fixer.model.context import BuildContext, go_clean
+from fixer.model.context import BuildContext
 from fixer.model.memo import per_file
+from fixer.model.paths import join, normalize
 from fixer.model.stages import chain, owner, stage_of
 from fixer.model.state import state_after, state_before
 from fixer.model.variables import expand
@@ -203,7 +204,7 @@ def workdir_at(df: Dockerfile, instr: Instruction) -> str | None:
         value = _expanded(df, w, w.args)
         if not value:
             return None
-        cwd = go_clean(posixpath.join(cwd, value))
+        cwd = join(cwd, value)
     return cwd
 
 
@@ -238,16 +239,16 @@ def workdir_after(df: Dockerfile, instr: Instruction) -> str | None:
     if value is None:
         return None
     if value.startswith("/"):
-        return go_clean(value)
+        return normalize(value)
     cwd = workdir_at(df, instr)
-    return go_clean(posixpath.join(cwd, value)) if cwd else None
+    return join(cwd, value) if cwd else None
 
 
 def resolve(path: str, cwd: str | None) -> str | None:
     """An expanded path resolved against the working directory `cwd` (None: unknown)."""
     if path.startswith("/"):
-        return go_clean(path)
-    return go_clean(posixpath.join(cwd, path)) if cwd else None
+        return normalize(path)
+    return join(cwd, path) if cwd else None
 
 
 def destination(df: Dockerfile, instr: Instruction) -> str | None:
@@ -366,4 +367,4 @@ def _writes(step: CopyStep, context: BuildContext | None) -> list[str]:
         or not all(context.is_file(s) for s in step.sources)
     ):
         return [step.dst]
-    return [go_clean(f"{step.dst}/{posixpath.basename(s)}") for s in step.sources]
+    return [normalize(f"{step.dst}/{posixpath.basename(s)}") for s in step.sources]

@@ -4,10 +4,10 @@ Stage questions (what ships, what runs later, variables in force) are in `fixer.
 
 from __future__ import annotations
 
-import posixpath
 import re
 from dataclasses import dataclass
 
+from fixer.model.paths import normalize, within
 from fixer.syntax import Instruction
 
 
@@ -26,19 +26,15 @@ def mounts(instr: Instruction) -> list[Mount]:
             key, _, value = part.partition("=")
             opts[key.strip().lower()] = value.strip().strip("\"'")
         target = opts.get("target") or opts.get("dst") or opts.get("destination") or ""
-        out.append(Mount(opts.get("type", "bind").lower(), _norm(target)))
+        out.append(Mount(opts.get("type", "bind").lower(), normalize(target) if target else ""))
     return out
-
-
-def _norm(path: str) -> str:
-    return posixpath.normpath(path) if path else ""
 
 
 def cache_mounted(instr: Instruction, path: str) -> bool:
     """A cache or tmpfs mount covers `path` (is on it or on a directory above it)."""
-    p = _norm(path)
+    p = normalize(path)
     for m in mounts(instr):
-        if m.type in ("cache", "tmpfs") and m.target and (p == m.target or p.startswith(m.target.rstrip("/") + "/")):
+        if m.type in ("cache", "tmpfs") and m.target and within(p, m.target):
             return True
     return False
 

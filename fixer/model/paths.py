@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 
 def normalize(path: str) -> str:
-    """`/app/./src/` -> `/app/src`; the path must be absolute."""
+    """Go's `path.Clean`, as BuildKit cleans image and context paths: `/app/./src/` -> `/app/src`, `` -> `.`."""
     norm = posixpath.normpath(path)
     if norm.startswith("//"):
         norm = "/" + norm.lstrip("/")  # POSIX keeps a leading `//`, the image file system does not
