@@ -6,6 +6,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -165,7 +166,9 @@ def run_jobs(jobs: list[Job], run: Prepared, workers: int, unused: bool, progres
         # objects made so far are shared with the workers: a collection there would touch (copy) every page
         gc.freeze()
         try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
+            with _default_sigterm():
+                pool = multiprocessing.get_context("fork").Pool(workers)
+            with pool:
                 for outcome in pool.imap(_work, jobs, chunksize=CHUNK):
                     yield outcome
                     if bar:
@@ -175,6 +178,27 @@ def run_jobs(jobs: list[Job], run: Prepared, workers: int, unused: bool, progres
             gc.unfreeze()
     if bar:
         bar.done()
+
+
+@contextmanager
+def _default_sigterm() -> Iterator[None]:
+    """Workers forked inside this block die of SIGTERM, as the pool expects when it ends them.
+
+    The command line turns SIGTERM into SystemExit so that a write removes its temp file. A worker writes
+    nothing, and one that caught the pool's SIGTERM in a fork hook (where exceptions are swallowed) would
+    live on and wait for work forever, and the pool would wait for it.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # Python lets only the main thread set a handler, so no other thread can have set this one
+        return
+    previous = signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class _Progress:

@@ -133,7 +133,7 @@ class RegistryClient:
         self.backoff = backoff
         self._sleep = sleep
         self._transport = transport
-        self._http = self._new_http()
+        self._client: httpx.Client | None = None  # made on the first request: a run that sends none pays nothing
         self._auth: dict[tuple[str, str], str] = {}  # (base_url, repository) -> Authorization value
         self._lock = threading.Lock()
         self.stats: Counter[str] = Counter()
@@ -142,6 +142,13 @@ class RegistryClient:
         # a network every lookup would otherwise pay its own connection failure and retries.
         self._reached: set[str] = set()
         self._down: dict[str, str] = {}  # host -> why it cannot be reached
+
+    @property
+    def _http(self) -> httpx.Client:
+        with self._lock:
+            if self._client is None:
+                self._client = self._new_http()
+            return self._client
 
     def _new_http(self) -> httpx.Client:
         return httpx.Client(
@@ -153,13 +160,16 @@ class RegistryClient:
         )
 
     def close(self) -> None:
-        self._http.close()
+        if self._client is not None:
+            self._client.close()
 
     def after_fork(self) -> None:
         """In a forked worker: connections and locks of its own; what was learnt about hosts and tokens is kept."""
         # the parent's pooled sockets stay the parent's: two processes writing to one would garble both
         self._lock = threading.Lock()
-        self._http = self._new_http()
+        # and no client made here: a worker forked only to read settled answers never needs one, and loading
+        # the CA certificates in a fork hook is slow enough for a SIGTERM from the pool's end to land inside it
+        self._client = None
 
     # -- plumbing ---------------------------------------------------------------------------------
 

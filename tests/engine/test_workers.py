@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -25,3 +28,32 @@ def test_default_workers_leave_busy_cores_alone(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
     assert runner.default_workers() == workers
 
+
+
+# The command line's own entry point, with a fork hook that keeps the second worker busy for a while
+# (as loading CA certificates in a fork hook once did): the first worker does every file, and the pool
+# ends the second one with SIGTERM while it is still inside the hook.
+_SLOW_SECOND_WORKER = """
+import os, sys, time
+forks = [0]
+os.register_at_fork(before=lambda: forks.__setitem__(0, forks[0] + 1),
+                    after_in_child=lambda: time.sleep(5) if forks[0] == 2 else None)
+sys.argv = ["dockfix", *sys.argv[1:]]
+from fixer.cli import main
+main()
+"""
+
+
+def test_a_worker_ended_by_the_pool_inside_a_fork_hook_does_not_hang_the_run(tmp_path: Path) -> None:
+    files = []
+    for i in range(16):
+        path = tmp_path / f"app{i}" / "Dockerfile"
+        path.parent.mkdir()
+        path.write_text(f"FROM scratch\nCOPY app{i} /\n")
+        files.append(str(path))
+    proc = subprocess.run(
+        [sys.executable, "-c", _SLOW_SECOND_WORKER, "--check", "--isolated", "--jobs", "2", *files],
+        capture_output=True, text=True, cwd=tmp_path, timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Exception ignored" not in proc.stderr
