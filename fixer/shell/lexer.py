@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 TokenKind = Literal["word", "op", "newline", "comment", "heredoc"]
@@ -322,7 +323,7 @@ class _Lexer:
             elif state == "pattern":
                 cmd_start = False  # inside a pattern list `a | b)`
             else:
-                cmd_start = text in _OPENERS or (cmd_start and _is_assignment(text))
+                cmd_start = text in _OPENERS or (cmd_start and is_assignment(text))
             i = end
         if in_subst:
             raise LexError("unterminated $(...)", i)
@@ -331,7 +332,8 @@ class _Lexer:
         return out, i
 
 
-def _is_assignment(word: str) -> bool:
+def is_assignment(word: str) -> bool:
+    """`NAME=value` or `NAME+=value`: a word the shell reads as an assignment in command position."""
     m = _NAME.match(word)
     return m is not None and word[m.end() :].startswith(("=", "+="))
 
@@ -353,10 +355,15 @@ def _unquote_delimiter(text: str) -> str:
     return "".join(out)
 
 
-def tokenize(script: str) -> list[Token]:
-    """All tokens of `script` in order, comments and here-doc bodies included; raises LexError."""
+@lru_cache(maxsize=1024)
+def tokenize(script: str) -> tuple[Token, ...]:
+    """All tokens of `script` in order, comments and here-doc bodies included; raises LexError.
+
+    Remembered by text: several rules read each RUN, and every pass of the pipeline reads again the
+    RUNs the last pass did not change.
+    """
     tokens, _ = _Lexer(script).lex(0)
-    return tokens
+    return tuple(tokens)
 
 
 def comments(script: str) -> list[Token]:

@@ -10,6 +10,7 @@ must not rewrite the script.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -75,7 +76,7 @@ def _parse_cached(script: str) -> Script:
     return Script(script, CommandList(items), comments, heredocs)
 
 
-def _newline_between(tokens: list[Token], start: int, end: int) -> Op:
+def _newline_between(tokens: Sequence[Token], start: int, end: int) -> Op:
     for t in tokens:
         if t.kind == "newline" and start <= t.start < end:
             return Op("\n", t.start, t.end)
@@ -247,7 +248,7 @@ class _Converter:
         return Compound(kinds[inner.kind], start, end, bodies, redirects, words=words, substitutions=subs)
 
 
-def _cross_check(tokens: list[Token], conv: _Converter) -> None:
+def _cross_check(tokens: Sequence[Token], conv: _Converter) -> None:
     """bashlex and the lexer must agree on every outer word and list operator."""
     lex_words = {t.span for t in tokens if t.kind == "word"}
     lex_ops = {(t.start, t.end, t.text) for t in tokens if t.kind == "op" and t.text in _LIST_OPS}
