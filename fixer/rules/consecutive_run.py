@@ -22,7 +22,7 @@ from fixer.shell.analysis import (
     trailing_comment_span,
     walk,
 )
-from fixer.shell.lexer import LexError, tokenize
+from fixer.shell.lexer import LexError, is_assignment, tokenize
 from fixer.shell.model import Script, Simple
 from fixer.shell.parse import ShellParseError, parse
 from fixer.syntax import Dockerfile, Instruction, Line
@@ -312,54 +312,50 @@ def deliberate(df: Dockerfile, a: Instruction, b: Instruction, flagged: bool) ->
     return None
 
 
-# A "plain" script: simple commands of plain words joined by `&&`, `||`, `;`, `|`, with plain
-# redirections. bashlex always reads these, and each command is one hadolint counts, so the lexer alone
-# decides DL3059 for them; anything else (expansions, compounds, reserved words, comments) is parsed.
-_PLAIN_WORD = re.compile(r"""(?:[A-Za-z0-9_./:@%+,~-]|'[^']*'|"[^"$`\\!]*")+""")
-_PLAIN_JOINS = frozenset({"&&", "||", ";", "|"})
-_PLAIN_REDIRECTS = frozenset({">", ">>", "<", ">&"})
+# Commands hadolint counts that the lexer alone can see: the simple commands at the top level of a
+# script, up to the first compound (`if`, `{`, `(` …), whose name is a literal word. A script with two
+# of them leaves DL3059 silent whatever else it holds, so such a pair is decided without bashlex.
+_LIST_JOINS = frozenset({"&&", "||", ";", "&", "|", "|&"})
+_COMPOUND_OPS = frozenset({"(", ")", ";;", ";&", ";;&"})
 _RESERVED_WORDS = frozenset(
     {"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "for", "in", "case", "esac",
-     "select", "function", "time", "coproc"}
+     "select", "function", "time", "coproc", "{", "}", "!", "[[", "]]"}
 )  # fmt: skip
 
 
-def _plain_commands(text: str) -> int | None:
-    """How many commands a plain script runs (see `_PLAIN_WORD`); None when it is not plain."""
+def named_commands_at_least(text: str) -> int:
+    """A lower bound of `hadolint_commands(parse(text))` read from the tokens (0 when they cannot be read)."""
     try:
         tokens = tokenize(text)
     except LexError:
-        return None
+        return 0
     count = 0
-    at_start, after_redirect, last_op = True, False, ""
+    at_start, after_redirect = True, False
     for t in tokens:
         if t.kind == "word":
-            if t.text in _RESERVED_WORDS or not _PLAIN_WORD.fullmatch(t.text):
-                return None
-            if at_start:
-                count += 1
-            at_start = after_redirect = False
-        elif t.kind == "op" and t.text in _PLAIN_JOINS and not at_start and not after_redirect:
-            at_start, last_op = True, t.text
-        elif t.kind == "op" and t.text.lstrip("0123456789") in _PLAIN_REDIRECTS and not at_start and not after_redirect:
+            if after_redirect:  # a redirection's target, wherever it stands
+                after_redirect = False
+            elif at_start:
+                if is_assignment(t.text):
+                    continue  # `NAME=value cmd`: the command comes next
+                if t.text in _RESERVED_WORDS:
+                    return count
+                if not any(c in t.text for c in "$`*?["):  # a name ShellCheck reads, as `_named` has it
+                    count += 1
+                at_start = False
+        elif t.kind == "newline" or (t.kind == "op" and t.text in _LIST_JOINS):
+            at_start = True
+        elif t.kind == "op":
+            if t.text in _COMPOUND_OPS:
+                return count
             after_redirect = True
-        else:
-            return None
-    if count == 0 or after_redirect or (at_start and last_op != ";"):
-        return None
     return count
 
 
-def _plainly_chained(a: Instruction, b: Instruction) -> bool:
-    """Whether two plain scripts leave DL3059 silent (one of them runs several commands): decided by
-    the lexer, so a large RUN next to a chained one is never handed to bashlex for DF002."""
-    counts = []
-    for text in (a.args, b.args):
-        n = _plain_commands(text)
-        if n is None:
-            return False
-        counts.append(n)
-    return max(counts) > 1
+def plainly_chained(a: Instruction, b: Instruction) -> bool:
+    """Whether one of two RUNs runs two commands hadolint counts, so DL3059 is silent: decided by the
+    lexer, so that a large RUN next to a chained one is never handed to bashlex for DF002."""
+    return named_commands_at_least(a.args) > 1 or named_commands_at_least(b.args) > 1
 
 
 def plan_merge(df: Dockerfile, a: Instruction, b: Instruction) -> Plan:
@@ -369,8 +365,9 @@ def plan_merge(df: Dockerfile, a: Instruction, b: Instruction) -> Plan:
     shell = shell_at(df, a)
     if not shell.posix:
         return Plan("non-posix-shell", " ".join(shell.argv) or "(unreadable)")
-    if _plainly_chained(a, b):
-        # both parse and neither is empty, so `deliberate` decides as it would below, without bashlex
+    if plainly_chained(a, b):
+        # `deliberate` decides as it would below with bashlex's count; a pair bashlex cannot read is
+        # left alone unreported here, as hadolint (whose parser reads it) leaves it
         kept = deliberate(df, a, b, False)
         if kept is not None and kept.reason != "update":
             return kept

@@ -85,7 +85,7 @@ def test_reported_without_fix(name: str) -> None:
     "name",
     [
         "chained-devcontainer-layout", "chained-redis-layout", "chained-set-eux", "chained-download",
-        "chained-pip-pin", "update-then-other", "apk-update-no-cache", "commented-instruction",
+        "chained-pip-pin", "chained-unparsed", "update-then-other", "apk-update-no-cache", "commented-instruction",
         "commented-instruction-no-space", "region-tag", "pragma-different", "pragma-earlier-only",
         "check-directive-one-side", "policy-dl3059", "policy-global",
         "cache-boundary-go", "cache-boundary-npm", "cache-boundary-pip", "paragraph-commented",
