@@ -42,7 +42,12 @@ def tree_root(path: Path) -> Path:
     """The repository the file belongs to: the nearest folder above it with a `.git` (or, in a copy without
     one, a `.github` or `.gitlab-ci.yml`), at most a few levels up; else only its own folder: a file outside
     any repository must not send dockfix reading, say, a whole home directory."""
-    folder = path.resolve().parent
+    return _root_of(path.resolve().parent)
+
+
+@functools.lru_cache(maxsize=64)
+def _root_of(folder: Path) -> Path:
+    # asked for every FROM of every file in every pass: the Dockerfiles of one folder share the answer
     ups = (folder, *folder.parents)[: _MAX_UP + 1]
     for mark in _ROOT_MARKS:
         for up in ups:
