@@ -10,6 +10,7 @@ matches as tag `latest`.
 from __future__ import annotations
 
 import fnmatch
+import functools
 from dataclasses import dataclass
 
 
@@ -279,16 +280,19 @@ def _lookup(image: Image, rows: tuple[tuple[str, str, object], ...]) -> object |
     return None
 
 
+@functools.lru_cache(maxsize=256)  # every rule and pass asks again about the same few images
 def family_of(image: Image) -> Family:
     found = _lookup(image, FAMILY_ROWS)
     return found if isinstance(found, Family) else UNKNOWN
 
 
+@functools.lru_cache(maxsize=256)
 def verdict_of(image: Image) -> Verdict | None:
     found = _lookup(image, VERDICT_ROWS)
     return found if isinstance(found, Verdict) else None
 
 
+@functools.lru_cache(maxsize=256)
 def defaults_of(image: Image) -> Defaults | None:
     """Who a well-known image runs as; None when dockfix's table does not know the image."""
     found = _lookup(image, DEFAULT_ROWS)

@@ -57,6 +57,8 @@ def read_pragmas(df: Dockerfile) -> list[Pragma]:
     first_from = next((i.start for i in df.instructions if i.cmd == "FROM"), len(df.text))
     owner = {c.number: i.index for i in df.instructions for c in i.comments}
     for ln in df.lines:
+        if "#" not in ln.text:  # most lines: no regex need look
+            continue
         for regex, is_hadolint in ((_DOCKFIX, False), (_HADOLINT, True)):
             m = regex.match(ln.text)
             if not m:

@@ -76,7 +76,7 @@ class Instruction:
     stage: Stage | None = None  # None for instructions before the first FROM (global ARGs)
     sub: Instruction | None = None  # ONBUILD's trigger instruction (spans index into the same file)
 
-    @property
+    @functools.cached_property  # asked hundreds of thousands of times in a corpus run
     def cmd(self) -> str:
         """Upper-case keyword: RUN, COPY, FROM …"""
         return self.keyword.upper()
