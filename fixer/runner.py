@@ -129,8 +129,11 @@ def default_workers() -> int:
 
     A container or `taskset` may allow fewer cores than the machine has. On a busy machine a second
     worker only competes for a core that is already taken, and costs its own caches (measured on 2
-    cores at load 4.5: one worker 5.0 s for ../shared/corpus, two 6.5 s), so the 1-minute load
-    average is taken off the count, as `make --load-average` does.
+    cores at load 4.5: one worker 5.0 s for ../shared/corpus, two 6.5 s), so the cores in use are
+    taken off the count, as `make --load-average` does. In use means both now and over the last
+    minute: the average alone still counts a build that ended seconds ago (run right after hadolint,
+    whose threads had kept both cores busy, dockfix went on one worker for the next minute), and the
+    processes runnable at this instant alone may be a blip.
     """
     try:
         cores = len(os.sched_getaffinity(0))
@@ -140,7 +143,20 @@ def default_workers() -> int:
         busy = os.getloadavg()[0]
     except OSError:
         busy = 0.0
+    now = _others_runnable()
+    if now is not None:
+        busy = min(busy, now)
     return max(1, min(cores, int(cores - busy + 0.5)))
+
+
+def _others_runnable() -> int | None:
+    """Threads of other processes that are running or waiting for a core right now (Linux only)."""
+    try:
+        with open("/proc/loadavg", encoding="ascii") as f:
+            running = int(f.read().split()[3].split("/")[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return max(0, running - 1)  # this process is one of them
 
 
 def run_jobs(jobs: list[Job], run: Prepared, workers: int, unused: bool, progress: bool) -> Iterator[FileOutcome]:

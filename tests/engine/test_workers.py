@@ -13,21 +13,33 @@ from fixer import runner
 
 
 @pytest.mark.parametrize(
-    ("cores", "load", "workers"),
+    ("cores", "load", "now", "workers"),
     [
-        (2, 0.0, 2),  # an idle machine: every core
-        (2, 0.4, 2),
-        (2, 1.0, 1),  # one core taken: a second worker would share it
-        (2, 4.5, 1),  # busy: one worker, never none
-        (8, 3.2, 5),
-        (8, 0.0, 8),
+        (2, 0.0, 0, 2),  # an idle machine: every core
+        (2, 0.4, 0, 2),
+        (2, 1.0, 1, 1),  # one core taken: a second worker would share it
+        (2, 4.5, 5, 1),  # busy: one worker, never none
+        (8, 3.2, 3, 5),
+        (8, 0.0, 0, 8),
+        (2, 1.8, 0, 2),  # the last minute was busy (hadolint just ran) but nothing else runs now
+        (2, 0.1, 1, 2),  # something else is runnable this instant, but the machine has been idle
+        (2, 1.8, None, 1),  # no /proc: the average decides
     ],
 )
-def test_default_workers_leave_busy_cores_alone(monkeypatch: pytest.MonkeyPatch, cores: int, load: float, workers: int) -> None:
+def test_default_workers_leave_busy_cores_alone(
+    monkeypatch: pytest.MonkeyPatch, cores: int, load: float, now: int | None, workers: int
+) -> None:
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)))
     monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
+    monkeypatch.setattr(runner, "_others_runnable", lambda: now)
     assert runner.default_workers() == workers
 
+
+def test_runnable_threads_are_read_from_proc() -> None:
+    if not Path("/proc/loadavg").exists():
+        pytest.skip("no /proc/loadavg")
+    now = runner._others_runnable()
+    assert now is not None and now >= 0
 
 
 # The command line's own entry point, with a fork hook that keeps the second worker busy for a while
