@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -269,15 +270,44 @@ def _lookup(image: Image, rows: tuple[tuple[str, str, object], ...]) -> object |
         return None
     unknown_tag = "$" in image.tag
     for repo_pat, tag_pat, value in rows:
-        if not fnmatch.fnmatchcase(image.repository, repo_pat):
+        if not _glob(repo_pat)(image.repository):
             continue
         if tag_pat == "*":
             return value
         if unknown_tag:
             return None
-        if fnmatch.fnmatchcase(image.tag, tag_pat):
+        if _glob(tag_pat)(image.tag):
             return value
     return None
+
+
+@functools.lru_cache(maxsize=None)
+def _glob(pattern: str) -> Callable[[str], bool]:
+    """`fnmatchcase` against `pattern`, without compiling a regex for patterns of literal parts and `*`:
+    a one-file run reads most of the table, and compiling each row's pattern cost a tenth of its time."""
+    if "?" in pattern or "[" in pattern:
+        return functools.partial(_fnmatch, pattern=pattern)
+    parts = pattern.split("*")
+    if len(parts) == 1:
+        return pattern.__eq__
+    head, *middle, tail = parts
+
+    def match(name: str) -> bool:
+        if len(name) < len(head) + len(tail) or not name.startswith(head) or not name.endswith(tail):
+            return False
+        at, stop = len(head), len(name) - len(tail)
+        for part in middle:  # each in order, as early as it occurs: what `*` leaves for the next
+            at = name.find(part, at, stop)
+            if at < 0:
+                return False
+            at += len(part)
+        return True
+
+    return match
+
+
+def _fnmatch(name: str, pattern: str) -> bool:
+    return fnmatch.fnmatchcase(name, pattern)
 
 
 @functools.lru_cache(maxsize=256)  # every rule and pass asks again about the same few images
