@@ -23,9 +23,13 @@ def per_file(fn: Callable[Concatenate[Dockerfile, P], T]) -> Callable[Concatenat
     """Cache `fn(df, *args)` on `df`; the other arguments must be hashable (stages and instructions
     hash by identity)."""
 
+    # called some 50,000 times in a corpus run: no dict or sort made where none is needed
     def cached(df: Dockerfile, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        memo: dict[Any, Any] = df.__dict__.setdefault(_SLOT, {})
-        key = (fn, args, tuple(sorted(kwargs.items())))
+        try:
+            memo: dict[Any, Any] = df.__dict__[_SLOT]
+        except KeyError:
+            memo = df.__dict__[_SLOT] = {}
+        key = (fn, args, tuple(sorted(kwargs.items()))) if kwargs else (fn, args)
         try:
             return memo[key]  # type: ignore[no-any-return]
         except KeyError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterator
@@ -31,6 +32,7 @@ _DASH_BASH_TEXT = re.compile(r"\becho\b[^\n;|&]*\\|\s==\s|\[\[|&>|(?:^|[;&|(]\s*
 _COMMAND_AFTER = frozenset({"then", "do", "else", "elif", "{", "!", "if", "while", "until"})
 
 
+@functools.lru_cache(maxsize=1024)  # every RUN of the stage, asked again in each pass
 def hazards(script: str) -> tuple[bool, bool]:
     """(a pipeline pipefail would fail on SIGPIPE, something bash reads differently from dash)."""
     try:
@@ -99,6 +101,7 @@ def pipefail(argv: tuple[str, ...]) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=1024)
 def has_pipe(script: str) -> bool:
     """A pipeline anywhere in the script, `$(…)` and compound commands included."""
     try:
