@@ -356,8 +356,11 @@ class BuildContext:
 def context_of(dockerfile: Path | None, context_dir: Path | None = None) -> BuildContext | None:
     """The build context of a Dockerfile: `context_dir` (`--context`), else the Dockerfile's folder;
     None for a Dockerfile read from standard input without `--context`."""
-    root = context_dir if context_dir is not None else (dockerfile.resolve().parent if dockerfile else None)
-    return context_for(root, dockerfile)
+    df = dockerfile.resolve() if dockerfile is not None else None
+    if context_dir is not None:
+        return _context(context_dir.resolve() if context_dir.is_dir() else None, df)
+    # the folder of a resolved path is resolved already: each resolve costs a stat per path component
+    return _context(df.parent if df is not None and df.parent.is_dir() else None, df)
 
 
 def context_for(root: Path | None, dockerfile: Path | None = None) -> BuildContext | None:
@@ -366,8 +369,13 @@ def context_for(root: Path | None, dockerfile: Path | None = None) -> BuildConte
     (a bot reusing a checkout path)."""
     if root is None or not root.is_dir():
         return None
-    root = root.resolve()
-    df = dockerfile.resolve() if dockerfile is not None else None
+    return _context(root.resolve(), dockerfile.resolve() if dockerfile is not None else None)
+
+
+def _context(root: Path | None, df: Path | None) -> BuildContext | None:
+    """`root` and `df` resolved; `root` an existing folder or None."""
+    if root is None:
+        return None
     ignore = ignore_file(root, df)
     stat = root.stat()
     # Dockerfiles of one folder share a context unless one has its own ignore file

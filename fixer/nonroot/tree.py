@@ -227,6 +227,7 @@ def _built_in(root: str) -> tuple[dict[str, Built], dict[str, list[Path]]]:
     return tagged, folders
 
 
+@functools.lru_cache(maxsize=256)  # asked for every FROM in every pass; each answer costs path resolutions
 def built_here(image: str, dockerfile: Path) -> Built | None:
     """The Dockerfile of `dockerfile`'s tree that builds `image`, if the tree says so; never `dockerfile` itself."""
     name = _name(image)
