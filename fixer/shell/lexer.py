@@ -355,7 +355,7 @@ def _unquote_delimiter(text: str) -> str:
     return "".join(out)
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=16384)
 def tokenize(script: str) -> tuple[Token, ...]:
     """All tokens of `script` in order, comments and here-doc bodies included; raises LexError.
 

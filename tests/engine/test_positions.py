@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Iterator
 
@@ -25,6 +26,32 @@ def test_back_and_forward_through_edits() -> None:
     assert back(5, edits) == 4 and back(7, edits) == 6 and back(9, edits) == 6 and back(10, edits) == 7
     assert forward(1, edits, right=False) == 1 and forward(4, edits, right=False) == 5
     assert forward(6, edits, right=False) == 7 and forward(6, edits, right=True) == 9
+
+
+def _back_by_scan(offset: int, edits: list[Edit]) -> int:
+    """What `back` means, one edit after another (the obvious reading, kept as the oracle)."""
+    shift = 0
+    for e in edits:
+        new_start = e.start + shift
+        if offset < new_start:
+            break
+        if offset < new_start + len(e.text):
+            return e.start
+        shift += len(e.text) - (e.end - e.start)
+    return offset - shift
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_back_bisects_to_the_same_offsets_as_a_scan(seed: int) -> None:
+    rng = random.Random(seed)
+    for _ in range(100):
+        pos, edits = 0, []
+        for _ in range(rng.randint(0, 6)):  # deletions, insertions, replacements, some adjacent
+            start = pos + rng.randint(0, 3)
+            pos = start + rng.randint(0, 3)
+            edits.append(Edit(start, pos, "x" * rng.randint(0, 4)))
+        after = pos + sum(len(e.text) - (e.end - e.start) for e in edits) + 3
+        assert [back(k, edits) for k in range(after)] == [_back_by_scan(k, edits) for k in range(after)]
 
 
 def insert_header(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
