@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from fixer import runner
+from tests.support.projects import dockerfiles
 
 
 @pytest.mark.parametrize(
@@ -57,12 +58,7 @@ main()
 
 
 def test_a_worker_ended_by_the_pool_inside_a_fork_hook_does_not_hang_the_run(tmp_path: Path) -> None:
-    files = []
-    for i in range(16):
-        path = tmp_path / f"app{i}" / "Dockerfile"
-        path.parent.mkdir()
-        path.write_text(f"FROM scratch\nCOPY app{i} /\n")
-        files.append(str(path))
+    files = dockerfiles(tmp_path, (f"FROM scratch\nCOPY app{i} /\n" for i in range(16)))
     proc = subprocess.run(
         [sys.executable, "-c", _SLOW_SECOND_WORKER, "--check", "--isolated", "--jobs", "2", *files],
         capture_output=True, text=True, cwd=tmp_path, timeout=60,

@@ -17,6 +17,7 @@ from fixer.images.credentials import CredentialStore
 from fixer.images.reference import parse_reference
 from fixer.images.registry import RegistryClient
 from fixer.images.resolve import Resolver, ResolverOptions
+from tests.support.projects import dockerfiles
 
 DIGEST = "sha256:" + "a" * 64
 INDEX = "application/vnd.oci.image.index.v1+json"
@@ -109,12 +110,7 @@ def test_cli_without_a_registry_fixes_many_files_in_parallel(tmp_path: Path) -> 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # closed once the block ends: connections are refused
-    files = []
-    for i in range(16):
-        path = tmp_path / f"app{i}" / "Dockerfile"
-        path.parent.mkdir()
-        path.write_text(f"FROM 127.0.0.1:{port}/team/app{i}\nRUN echo {i}\n")
-        files.append(str(path))
+    files = dockerfiles(tmp_path, (f"FROM 127.0.0.1:{port}/team/app{i}\nRUN echo {i}\n" for i in range(16)))
     env = {**os.environ, "DOCKFIX_CACHE_DIR": str(tmp_path / "cache")}
     proc = subprocess.run(
         [sys.executable, "-m", "fixer", "--check", "--isolated", "--select", "DF001", "--jobs", "2", "--format", "json", *files],
