@@ -331,7 +331,9 @@ def named_commands_at_least(text: str) -> int:
         return 0
     count = 0
     at_start, after_redirect = True, False
+    named = False  # the token before was a command name just counted
     for t in tokens:
+        was_named, named = named, False
         if t.kind == "word":
             if after_redirect:  # a redirection's target, wherever it stands
                 after_redirect = False
@@ -342,12 +344,14 @@ def named_commands_at_least(text: str) -> int:
                     return count
                 if not any(c in t.text for c in "$`*?["):  # a name ShellCheck reads, as `_named` has it
                     count += 1
+                    named = True
                 at_start = False
         elif t.kind == "newline" or (t.kind == "op" and t.text in _LIST_JOINS):
             at_start = True
         elif t.kind == "op":
             if t.text in _COMPOUND_OPS:
-                return count
+                # `name() …` defines a function: the name was no command
+                return count - 1 if t.text == "(" and was_named else count
             after_redirect = True
     return count
 

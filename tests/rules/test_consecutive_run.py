@@ -11,7 +11,7 @@ import dockerfile
 import pytest
 
 from fixer.engine.finding import Applicability
-from fixer.rules.consecutive_run import dl3059_flags
+from fixer.rules.consecutive_run import dl3059_flags, hadolint_commands, named_commands_at_least
 from fixer.shell.analysis import words
 from fixer.shell.parse import parse as parse_shell
 from fixer.syntax import parse
@@ -141,6 +141,19 @@ def test_stale_lists_kept_by_the_layout_are_still_reported(name: str) -> None:
 def test_command_count_is_hadolints(a: str, b: str, flagged: bool) -> None:
     """Each case was checked against hadolint 2.15.1 (`RUN a` then `RUN b`: DL3059 or not)."""
     assert dl3059_flags(parse_shell(a), parse_shell(b)) is flagged
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "foo", "foo && bar", "A=1 foo; B=2", "> out foo | bar", "foo > out; bar 2>&1", "$CMD a; b",
+        "f() { $X; }", "g; f() { $X; }; f", "f () { a; b; }", "(a; b) && c", "if a; then b; fi; c",
+        "a & b", "x=$(a; b) c", "! a && b", "echo a\nb c",
+    ],
+)  # fmt: skip
+def test_the_lexers_count_never_exceeds_hadolints(script: str) -> None:
+    """DF002 takes a pair as chained when the lexer sees two commands; bashlex must see at least as many."""
+    assert named_commands_at_least(script) <= hadolint_commands(parse_shell(script))
 
 
 def test_args_files_name_existing_cases() -> None:
