@@ -138,14 +138,14 @@ def dockfix(
     mode = "write" if write else "check" if check else "diff"
     human = output_format is Format.text
     inputs = _inputs(targets, settings)
-    from fixer.runner import Job, default_workers, run_jobs
+    from fixer.runner import Job, default_workers, prefetch, run_jobs
 
     # with registry lookups on, they are all made first (each distinct one once) and the workers read the answers
     workers = jobs or default_workers()
 
     job_list = [Job(name, path, mode) for name, path in inputs]
     if run.networked:
-        _prefetch(run, [p for _, p in inputs if p is not None])
+        prefetch(run, [p for _, p in inputs if p is not None], workers)
     outcomes: list[FileOutcome] = []
     try:
         for outcome in run_jobs(job_list, run, workers, show_unused_pragmas, progress=human):
@@ -223,21 +223,6 @@ def _dockerignores(paths: list[Path], context: Path | None, mode: str, human: bo
                 sys.stdout.write(f"{plan.path}: left out `{pattern}`: it would hide COPY source `{source}`\n")
         outcomes.append(outcome)
     return outcomes
-
-
-def _prefetch(run: Prepared, paths: list[Path]) -> None:
-    """Start every file's registry lookups at once: files are then fixed one by one from the answers."""
-    from fixer.files import InputError, read
-
-    texts = []
-    for p in paths:
-        try:
-            texts.append(read(p))
-        except InputError:
-            continue  # reported when the file itself is processed
-    for r in run.rules:
-        if r.prefetch is not None:
-            r.prefetch(run.ctx.resolver, texts)
 
 
 def _inputs(paths: list[str], settings: Any) -> list[tuple[str, Path | None]]:

@@ -9,11 +9,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fixer.engine.finding import Applicability, Finding
 from fixer.engine.pipeline import Result
-from fixer.engine.rules import all_rules
+from fixer.engine.rules import Lookups, all_rules
 from fixer.report import FileOutcome
 
 if TYPE_CHECKING:
@@ -157,6 +157,48 @@ def _others_runnable() -> int | None:
     except (OSError, ValueError, IndexError):
         return None
     return max(0, running - 1)  # this process is one of them
+
+
+# set in the processes forked to read what files need looked up (the rules' `lookups`)
+_READERS: list[Lookups] | None = None
+
+
+def _lookups_in(path: Path, readers: list[Lookups] | None = None) -> list[Any]:
+    from fixer.files import InputError, read
+
+    try:
+        text = read(path)
+    except InputError:
+        return []  # reported when the file itself is processed
+    return [found for reader in readers or _READERS or [] for found in reader(text)]
+
+
+def prefetch(run: Prepared, paths: list[Path], workers: int) -> None:
+    """Start every file's registry lookups at once: the files are then fixed from the answers.
+
+    Finding what to look up means parsing every file, which the run does again when it fixes them; on
+    many files that is shared between worker processes, as fixing them is: done here it was most of the
+    serial time of a run without a network. Those processes are gone before a lookup thread starts.
+    """
+    readers = [r.lookups for r in run.rules if r.lookups is not None]
+    if not readers or run.ctx.resolver is None:
+        return
+    workers = min(workers, len(paths) // (2 * CHUNK))
+    if workers > 1:
+        import multiprocessing
+
+        global _READERS
+        _READERS = readers
+        try:
+            with _default_sigterm():
+                pool = multiprocessing.get_context("fork").Pool(workers)
+            with pool:
+                found = [x for part in pool.imap(_lookups_in, paths, chunksize=2 * CHUNK) for x in part]
+        finally:
+            _READERS = None
+    else:
+        found = [x for p in paths for x in _lookups_in(p, readers)]
+    run.ctx.resolver.prefetch(found)
 
 
 def run_jobs(jobs: list[Job], run: Prepared, workers: int, unused: bool, progress: bool) -> Iterator[FileOutcome]:

@@ -22,8 +22,9 @@ if TYPE_CHECKING:
     from fixer.syntax import Dockerfile
 
 Check = Callable[["Dockerfile", "RuleContext"], Iterable[Finding]]
-# starts a rule's slow lookups for many files at once (DF001's registry queries), before any file is fixed
-Prefetch = Callable[[Any, Iterable[str]], int]
+# what a file's text needs looked up (DF001's registry references): gathered for every file and looked
+# up together, before any file is fixed
+Lookups = Callable[[str], list[Any]]
 
 
 class Fixes(enum.Enum):
@@ -81,7 +82,7 @@ class Rule:
     fixes: Fixes = Fixes.NONE
     # a short imperative phrase for commit subjects and pull request titles ("pin base images")
     phrase: str = ""
-    prefetch: Prefetch | None = None
+    lookups: Lookups | None = None
 
     @property
     def doc(self) -> str:
@@ -112,7 +113,7 @@ def rule(
     unsafe_by_default: bool = False,
     options: Iterable[Option] = (),
     services: Iterable[Service] = (),
-    prefetch: Prefetch | None = None,
+    lookups: Lookups | None = None,
 ) -> Callable[[Check], Check]:
     def register(check: Check) -> Check:
         if code in _REGISTRY:
@@ -128,7 +129,7 @@ def rule(
             frozenset(services),
             fixes,
             phrase,
-            prefetch,
+            lookups,
         )
         return check
 

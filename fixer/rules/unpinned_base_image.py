@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -217,7 +217,7 @@ def _describe(t: Target) -> str:
         # README's configuration example sets it; the resolver has always read it
         Option("insecure_registries", list, (), "registry hosts (host[:port]) that may be reached over plain HTTP"),
     ),
-    prefetch=lambda resolver, texts: prefetch(resolver, texts),
+    lookups=lambda text: lookups(text),
 )
 def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
     """Pin untagged and `:latest` images to the exact version they resolve to today.
@@ -279,19 +279,12 @@ def check(df: Dockerfile, ctx: RuleContext) -> Iterator[Finding]:
         yield ctx.report(df, t.at, msg, fix=Fix.safe(edit) if edit else None, instruction=t.instruction.index)
 
 
-def prefetch(resolver: Resolver, texts: Iterable[str]) -> int:
-    """Start the lookups of many files together; the files are then fixed one by one from memory.
-
-    Files are processed serially when lookups go over the network, so without this the references
-    of different files would be looked up one file at a time. Returns how many references it started.
-    """
+def lookups(text: str) -> list[Reference]:
+    """The references a file needs looked up, for the run to look up every file's at once before fixing
+    them one by one: otherwise the lookups of different files would go one file at a time."""
     from fixer.syntax import ParseError, parse
 
-    refs: list[Reference] = []
-    for text in texts:
-        try:
-            refs.extend(t.ref for t in targets(parse(text)))
-        except ParseError:
-            continue  # reported when the file itself is processed
-    resolver.prefetch(refs)
-    return len(refs)
+    try:
+        return [t.ref for t in targets(parse(text))]
+    except ParseError:
+        return []  # reported when the file itself is processed

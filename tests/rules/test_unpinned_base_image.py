@@ -14,8 +14,9 @@ import pytest
 
 from fixer.engine.rules import FileContext, select_rules
 from fixer.images.resolve import Resolver, ResolverOptions
-from fixer.rules.unpinned_base_image import prefetch
+from fixer.rules.unpinned_base_image import lookups
 from fixer.syntax import parse
+from tests.support.projects import dockerfiles
 from tests.support.fixture_pairs import check_keep, check_pair, keeps, pairs, read, run
 from tests.support.registry_fixtures import (
     Canned,
@@ -182,7 +183,9 @@ def test_prefetch_overlaps_lookups_of_many_files(fault_proxy: FaultProxy, tmp_pa
 
     fault_proxy.fault = slow_latest
     with Resolver(ResolverOptions(cache_dir=tmp_path / "c", mirrors={"docker.io": f"http://{fault_proxy.host}"})) as r:
-        assert prefetch(r, files) == 4
+        refs = [ref for text in files for ref in lookups(text)]  # "broken" needs nothing: it does not parse
+        assert len(refs) == 4
+        r.prefetch(refs)
         outs = [run(text, "DF001", resolver=r).output for text in files if text != "broken\n"]
     assert outs == ["FROM python:3.13.1\n", "FROM node:23.5.0\nRUN true\n", "FROM golang:1.23.4\n", "FROM busybox:1.37.0\n"]
     assert len(arrived) == 4 and max(arrived) - min(arrived) < delay
@@ -236,6 +239,19 @@ def test_cli_write_pins_then_nothing_then_offline(fault_proxy: FaultProxy, local
     by_digest = dockfix("--write", "--pin", "digest", "--offline", "--select", "DF001", ".", cwd=project)
     assert by_digest.returncode == 0, by_digest.stderr
     assert f"library/python:3.13.1@{digest} AS build" in df.read_text()
+
+
+@needs_registry
+def test_cli_looks_up_each_reference_once_for_many_files_and_workers(fault_proxy: FaultProxy, tmp_path: Path) -> None:
+    # with many files, worker processes read what each needs looked up; the lookups are the parent's
+    host = fault_proxy.host
+    texts = [f"FROM {host}/library/python\n" if i % 2 else f"FROM {host}/library/busybox:latest\n" for i in range(20)]
+    files = dockerfiles(tmp_path, texts)
+    result = dockfix("--write", "--jobs", "2", "--select", "DF001", *files, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    pinned = [Path(f).read_text() for f in files]
+    assert pinned == [t.replace("python\n", "python:3.13.1\n").replace("busybox:latest", "busybox:1.37.0") for t in texts]
+    assert len(fault_proxy.requests) == 6  # as for one file naming both: each lookup made once
 
 
 def test_cli_check_reports_unresolved(tmp_path: Path) -> None:
