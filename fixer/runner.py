@@ -6,7 +6,6 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +16,8 @@ from fixer.engine.rules import Lookups, all_rules
 from fixer.report import FileOutcome
 
 if TYPE_CHECKING:
+    import multiprocessing.pool
+
     from fixer.prepare import Prepared
 
 
@@ -159,18 +160,22 @@ def _others_runnable() -> int | None:
     return max(0, running - 1)  # this process is one of them
 
 
-# set in the processes forked to read what files need looked up (the rules' `lookups`)
-_READERS: list[Lookups] | None = None
-
-
-def _lookups_in(path: Path, readers: list[Lookups] | None = None) -> list[Any]:
+def _lookups_in(path: Path, readers: list[Lookups]) -> list[Any]:
     from fixer.files import InputError, read
 
     try:
         text = read(path)
     except InputError:
         return []  # reported when the file itself is processed
-    return [found for reader in readers or _READERS or [] for found in reader(text)]
+    return [found for reader in readers for found in reader(text)]
+
+
+# set before the fork for the processes that read what files need looked up, as _WORKER is for fixing
+_READERS: list[Lookups] = []
+
+
+def _read_lookups(path: Path) -> list[Any]:
+    return _lookups_in(path, _READERS)
 
 
 def prefetch(run: Prepared, paths: list[Path], workers: int) -> None:
@@ -185,17 +190,13 @@ def prefetch(run: Prepared, paths: list[Path], workers: int) -> None:
         return
     workers = min(workers, len(paths) // (2 * CHUNK))
     if workers > 1:
-        import multiprocessing
-
         global _READERS
         _READERS = readers
         try:
-            with _default_sigterm():
-                pool = multiprocessing.get_context("fork").Pool(workers)
-            with pool:
-                found = [x for part in pool.imap(_lookups_in, paths, chunksize=2 * CHUNK) for x in part]
+            with _fork_pool(workers) as pool:
+                found = [x for part in pool.imap(_read_lookups, paths, chunksize=2 * CHUNK) for x in part]
         finally:
-            _READERS = None
+            _READERS = []
     else:
         found = [x for p in paths for x in _lookups_in(p, readers)]
     run.ctx.resolver.prefetch(found)
@@ -214,7 +215,6 @@ def run_jobs(jobs: list[Job], run: Prepared, workers: int, unused: bool, progres
                 bar.step()
     else:
         import gc
-        import multiprocessing
 
         if run.ctx.resolver is not None:
             # registry answers are read from memory in the workers; no lookup thread may be running at fork
@@ -224,9 +224,7 @@ def run_jobs(jobs: list[Job], run: Prepared, workers: int, unused: bool, progres
         # objects made so far are shared with the workers: a collection there would touch (copy) every page
         gc.freeze()
         try:
-            with _default_sigterm():
-                pool = multiprocessing.get_context("fork").Pool(workers)
-            with pool:
+            with _fork_pool(workers) as pool:
                 for outcome in pool.imap(_work, jobs, chunksize=CHUNK):
                     yield outcome
                     if bar:
@@ -238,23 +236,23 @@ def run_jobs(jobs: list[Job], run: Prepared, workers: int, unused: bool, progres
         bar.done()
 
 
-@contextmanager
-def _default_sigterm() -> Iterator[None]:
-    """Workers forked inside this block die of SIGTERM, as the pool expects when it ends them.
+def _fork_pool(workers: int) -> multiprocessing.pool.Pool:
+    """A pool of forked workers that die of SIGTERM, as the pool expects when it ends them.
 
     The command line turns SIGTERM into SystemExit so that a write removes its temp file. A worker writes
     nothing, and one that caught the pool's SIGTERM in a fork hook (where exceptions are swallowed) would
     live on and wait for work forever, and the pool would wait for it.
     """
+    import multiprocessing
     import signal
     import threading
 
     if threading.current_thread() is not threading.main_thread():
-        yield  # Python lets only the main thread set a handler, so no other thread can have set this one
-        return
+        # Python lets only the main thread set a handler, so no other thread can have set this one
+        return multiprocessing.get_context("fork").Pool(workers)
     previous = signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
-        yield
+        return multiprocessing.get_context("fork").Pool(workers)
     finally:
         signal.signal(signal.SIGTERM, previous)
 
