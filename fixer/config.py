@@ -9,7 +9,6 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -133,6 +132,8 @@ def _dockfix_table(pp: Path) -> dict[str, Any] | None:
 
 
 def _parse_toml(path: Path, text: str) -> dict[str, Any]:
+    import tomllib  # only when there is a config file to read
+
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:

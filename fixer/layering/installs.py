@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -252,6 +251,8 @@ def _folder(context: BuildContext, path: str, needs: Needs) -> None:
 
 
 def _toml(context: BuildContext, path: str) -> dict[str, Any] | None:
+    import tomllib  # only for the Python installs that have a pyproject.toml or Pipfile to read
+
     text = context.read(path)
     if text is None:
         return None
@@ -259,6 +260,16 @@ def _toml(context: BuildContext, path: str) -> dict[str, Any] | None:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError:
         return None
+
+
+def _json(context: BuildContext, path: str) -> dict[str, Any] | None:
+    """A JSON object from the build context; None when missing, unreadable or not an object."""
+    text = context.read(path)
+    try:
+        doc = json.loads(text) if text is not None else None
+    except ValueError:
+        return None
+    return doc if isinstance(doc, dict) else None
 
 
 def _path_dependency(table: Any) -> bool:
@@ -305,12 +316,8 @@ def _pipenv(context: BuildContext, project: str, needs: Needs) -> None:
 
 
 def _node(inst: Install, context: BuildContext, project: str, needs: Needs) -> None:
-    text = context.read(_join(project, "package.json"))
-    try:
-        pkg = json.loads(text) if text is not None else None
-    except ValueError:
-        pkg = None
-    if not isinstance(pkg, dict):
+    pkg = _json(context, _join(project, "package.json"))
+    if pkg is None:
         needs.abort = "package.json is missing from the build context or unreadable"
         return
     if pkg.get("workspaces"):
@@ -372,12 +379,8 @@ def _bundler(inst: Install, context: BuildContext, project: str, needs: Needs) -
 
 
 def _composer(inst: Install, context: BuildContext, project: str, needs: Needs) -> None:
-    text = context.read(_join(project, "composer.json"))
-    try:
-        doc = json.loads(text) if text is not None else None
-    except ValueError:
-        doc = None
-    if not isinstance(doc, dict):
+    doc = _json(context, _join(project, "composer.json"))
+    if doc is None:
         needs.abort = "composer.json is missing from the build context or unreadable"
         return
     scripts = _dict(doc.get("scripts"))
