@@ -12,42 +12,22 @@ Needs what the e2e suite needs (root, buildah, debootstrap; the debian:12 base i
 from __future__ import annotations
 
 import argparse
-import contextlib
-import hashlib
 import os
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.aptcache import AptCache  # noqa: E402 - after the path set-up a script needs
-from tests.e2e.base import SetupError, apt_http_hosts, ensure_base, ensure_tools  # noqa: E402
-from tests.e2e.buildah import Buildah, choose_driver  # noqa: E402
-from tests.e2e.conftest import DEFAULT_CACHE, RUNROOT  # noqa: E402
+from tests.e2e.base import SetupError  # noqa: E402 - after the path set-up a script needs
 from tests.e2e.harness import load_fixtures  # noqa: E402
 from tests.e2e.rebuild import PairCost, pair_cost  # noqa: E402
+from tests.e2e.store import cache_dir, ready_buildah  # noqa: E402
 
 FIXTURES = ROOT / "fixtures" / "e2e"
-
-
-@contextlib.contextmanager
-def buildah_ready(cache: Path) -> Iterator[Buildah]:
-    """The e2e suite's buildah store with debian:12 in it, and its apt cache in front of the archive."""
-    ensure_tools()
-    runroot = RUNROOT / hashlib.sha256(str(cache.resolve()).encode()).hexdigest()[:12]
-    buildah = Buildah(cache / "storage", runroot, choose_driver(cache))
-    ensure_base(buildah, cache)
-    hosts = apt_http_hosts()
-    if not hosts or os.environ.get("DOCKFIX_E2E_APT_CACHE") == "0":
-        yield buildah
-        return
-    with AptCache(cache / "apt", hosts) as apt:
-        buildah.env = dict(os.environ, http_proxy=apt.url)
-        yield buildah
 
 
 def _mb(size: int | None) -> str:
@@ -74,11 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("bench-build needs root (buildah's chroot isolation, as the e2e suite)")
         return 1
     fixtures = [f for f in load_fixtures(FIXTURES) if not f.expect_failure and (not args.fixtures or f.name in args.fixtures)]
-    cache = Path(os.environ.get("DOCKFIX_E2E_CACHE", DEFAULT_CACHE))
-    cache.mkdir(parents=True, exist_ok=True)
+    cache = cache_dir()
     start = time.monotonic()
     try:
-        with buildah_ready(cache) as buildah, tempfile.TemporaryDirectory(prefix="dockfix-bench-build-") as tmp:
+        with ready_buildah(cache) as buildah, tempfile.TemporaryDirectory(prefix="dockfix-bench-build-") as tmp:
             print(f"buildah ({buildah.driver}), layers on; {len(fixtures)} fixtures; RUN steps re-run after a one-line edit")
             print(f"{'fixture':<34} {'MB orig':>9} {'MB fixed':>9} {'KiB diff':>9}   {'re-run':>9}   edited file")
             print(f"{'':<34} {'':>9} {'':>9} {'':>9}   {'orig':>4} {'fix':>4}")
