@@ -11,7 +11,6 @@ without a network costs about what an --offline run costs.
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import time
 import weakref
@@ -243,6 +242,8 @@ class Resolver:
         with self._lock:
             known = self._unnamed.get(name)
         if known is None and name not in self._named:
+            import socket  # not for --offline runs, nor behind a proxy
+
             try:
                 socket.getaddrinfo(name, None, type=socket.SOCK_STREAM)
             except (socket.gaierror, UnicodeError) as err:
