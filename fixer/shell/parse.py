@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from fixer.shell.lexer import LexError, Token, tokenize, unquote
+from fixer.shell.plain import plain
 from fixer.shell.model import (
     AndOr,
     Command,
@@ -52,6 +53,13 @@ def _parse_cached(script: str) -> Script:
     heredocs = [t.span for t in tokens if t.kind == "heredoc"]
     if not any(t.kind in ("word", "op") for t in tokens):
         return Script(script, CommandList([]), comments, heredocs)
+    # most scripts are plain lists, read from the tokens alone; bashlex reads the rest
+    body = plain(tokens)
+    return Script(script, body if body is not None else with_bashlex(script, tokens), comments, heredocs)
+
+
+def with_bashlex(script: str, tokens: Sequence[Token]) -> CommandList:
+    """The command list of a script that has commands, as bashlex reads it (cross-checked with `tokens`)."""
     from fixer.shell.bashlex_tables import load  # heavy: only when a rule needs a shell script parsed
 
     bashlex = load()
@@ -73,7 +81,7 @@ def _parse_cached(script: str) -> Script:
     except (AttributeError, IndexError, TypeError, ValueError) as e:
         raise ShellParseError(f"unexpected bashlex tree: {e}") from e
     _cross_check(tokens, conv)
-    return Script(script, CommandList(items), comments, heredocs)
+    return CommandList(items)
 
 
 def _newline_between(tokens: Sequence[Token], start: int, end: int) -> Op:
