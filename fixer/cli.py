@@ -145,7 +145,7 @@ def dockfix(
 
     job_list = [Job(name, path, mode) for name, path in inputs]
     if run.networked:
-        prefetch(run, [p for _, p in inputs if p is not None], workers)
+        prefetch(run, [p for _, p in inputs if p is not None])
     outcomes: list[FileOutcome] = []
     try:
         for outcome in run_jobs(job_list, run, workers, show_unused_pragmas, progress=human):

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from fixer.engine.finding import Applicability, Finding
 from fixer.engine.pipeline import Result
-from fixer.engine.rules import Lookups, all_rules
+from fixer.engine.rules import all_rules
 from fixer.report import FileOutcome
 
 if TYPE_CHECKING:
@@ -160,45 +160,25 @@ def _others_runnable() -> int | None:
     return max(0, running - 1)  # this process is one of them
 
 
-def _lookups_in(path: Path, readers: list[Lookups]) -> list[Any]:
-    from fixer.files import InputError, read
-
-    try:
-        text = read(path)
-    except InputError:
-        return []  # reported when the file itself is processed
-    return [found for reader in readers for found in reader(text)]
-
-
-# set before the fork for the processes that read what files need looked up, as _WORKER is for fixing
-_READERS: list[Lookups] = []
-
-
-def _read_lookups(path: Path) -> list[Any]:
-    return _lookups_in(path, _READERS)
-
-
-def prefetch(run: Prepared, paths: list[Path], workers: int) -> None:
+def prefetch(run: Prepared, paths: list[Path]) -> None:
     """Start every file's registry lookups at once: the files are then fixed from the answers.
 
-    Finding what to look up means parsing every file, which the run does again when it fixes them; on
-    many files that is shared between worker processes, as fixing them is: done here it was most of the
-    serial time of a run without a network. Those processes are gone before a lookup thread starts.
+    Finding what to look up reads each file's FROM, ARG and image-naming flags (a rule's `lookups`),
+    for about half the cost of parsing the file (0.11 s for the corpus's 619 files), so the parent does
+    it itself, before any lookup thread starts.
     """
+    from fixer.files import InputError, read
+
     readers = [r.lookups for r in run.rules if r.lookups is not None]
     if not readers or run.ctx.resolver is None:
         return
-    workers = min(workers, len(paths) // (2 * CHUNK))
-    if workers > 1:
-        global _READERS
-        _READERS = readers
+    found: list[Any] = []
+    for path in paths:
         try:
-            with _fork_pool(workers) as pool:
-                found = [x for part in pool.imap(_read_lookups, paths, chunksize=2 * CHUNK) for x in part]
-        finally:
-            _READERS = []
-    else:
-        found = [x for p in paths for x in _lookups_in(p, readers)]
+            text = read(path)
+        except InputError:
+            continue  # reported when the file itself is processed
+        found.extend(x for reader in readers for x in reader(text))
     run.ctx.resolver.prefetch(found)
 
 

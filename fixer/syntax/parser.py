@@ -54,16 +54,16 @@ def _trim_newline(s: str) -> str:
 class _Escape:
     def __init__(self, char: str) -> None:
         self.char = char
-        # BuildKit: `(^|[^E])E[ \t]*$` — an escape preceded by another escape does not continue the line,
-        # whatever the count (`a \\\` ends the instruction too)
-        self.regex = re.compile("(?:^|[^" + re.escape(char) + "])(" + re.escape(char) + r"[ \t]*)$")
 
     def trim(self, s: str) -> tuple[str, bool]:
         """Strip a line-continuation escape: (text, is_end_of_instruction)."""
-        m = self.regex.search(s)
-        if m:
-            return s[: m.start(1)], False
-        return s, True
+        # BuildKit: `(^|[^E])E[ \t]*$` — an escape preceded by another escape does not continue the line,
+        # whatever the count (`a \\\` ends the instruction too); read off the line's end, not searched
+        t = s.rstrip(" \t")
+        c = self.char
+        if not t.endswith(c) or t[-2:-1] == c:
+            return s, True
+        return s[: len(t) - 1], False
 
 
 class _Directives:
