@@ -17,7 +17,8 @@ from fixer.images.errors import ResolveError
 from fixer.images.reference import Reference, is_digest
 
 if TYPE_CHECKING:
-    from fixer.images.registry import Endpoint, RegistryClient
+    from fixer.images.endpoint import Endpoint
+    from fixer.images.registry import RegistryClient
 
 DEFAULT_PLATFORM = "linux/amd64"
 _INDEX_TYPES = frozenset(

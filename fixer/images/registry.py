@@ -25,8 +25,9 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from fixer.images.credentials import Credentials, CredentialStore
-from fixer.images.errors import ResolveError
+from fixer.images.endpoint import Endpoint
 from fixer.images.reference import is_loopback
+from fixer.images.errors import ResolveError
 
 log = logging.getLogger(__name__)
 
@@ -43,40 +44,6 @@ _MAX_PAGES = 200
 _USER_AGENT = "dockfix (+image pinning)"
 # no connection was made (no such host, refused, unroutable, a proxy that failed us): nothing was sent
 _NO_CONNECTION = (httpx.ConnectError, httpx.ConnectTimeout, httpx.ProxyError)
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    """Where a registry's API answers (`base_url`) and which host its credentials are stored under."""
-
-    base_url: str
-    credential_host: str
-
-    @property
-    def host(self) -> str:
-        return urlsplit(self.base_url).netloc
-
-
-def endpoint_for(
-    host: str, *, insecure: frozenset[str] = frozenset(), mirror: str | None = None, credential_host: str | None = None
-) -> Endpoint:
-    """HTTPS, except for loopback hosts and the ones the user marked insecure."""
-    if mirror is not None:
-        url = mirror.rstrip("/")
-        if "://" not in url:
-            url = f"{_scheme(urlsplit('//' + url).netloc, insecure)}://{url}"
-        elif url.startswith("http://") and not _plain_ok(urlsplit(url).netloc, insecure):
-            raise ResolveError(f"refusing plain HTTP to {urlsplit(url).netloc}: mark it insecure to allow it")
-        return Endpoint(url, credential_host or urlsplit(url).netloc)
-    return Endpoint(f"{_scheme(host, insecure)}://{host}", credential_host or host)
-
-
-def _plain_ok(host: str, insecure: frozenset[str]) -> bool:
-    return is_loopback(host) or host.lower() in insecure or host.lower().split(":")[0] in insecure
-
-
-def _scheme(host: str, insecure: frozenset[str]) -> str:
-    return "http" if _plain_ok(host, insecure) else "https"
 
 
 _PARAM = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))')

@@ -31,7 +31,8 @@ if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
 
     from fixer.images.config_user import ImageUser
-    from fixer.images.registry import Endpoint, RegistryClient
+    from fixer.images.endpoint import Endpoint
+    from fixer.images.registry import RegistryClient
 
 PinMode = Literal["tag", "digest"]
 
@@ -232,12 +233,15 @@ class Resolver:
 
         Without a network this is where a run learns it, for the price of one name lookup per host
         (making the HTTP client, with its TLS set-up, costs more than fixing a file). Through a proxy
-        the proxy resolves names, so nothing is checked here.
+        the proxy resolves names: then the proxy itself is what is checked (`_check_proxy`).
         """
         target = str(self.options.mirrors.get(ref.registry) or ref.endpoint_host)
         host = urlsplit(target if "://" in target else f"//{target}").netloc.rsplit("@", 1)[-1]
         name = host[1:].split("]", 1)[0] if host.startswith("[") else host.split(":", 1)[0]
-        if not name or not self._check_names or _proxied():
+        if not name or not self._check_names:
+            return
+        if _proxied():
+            self._check_proxy(ref)
             return
         with self._lock:
             known = self._unnamed.get(name)
@@ -256,8 +260,46 @@ class Resolver:
         if known is not None:
             raise ResolveError(known)
 
+    def _check_proxy(self, ref: Reference) -> None:
+        """Raise when the proxy an HTTPS registry is reached through refuses connections (tried once per run).
+
+        A proxy that cannot be reached fails every lookup; learning it from one TCP connection spares
+        importing httpx and making its client. Only the plain case is checked (no NO_PROXY, an HTTPS
+        registry): the proxy is then the one httpx takes, `https_proxy` or else `all_proxy`.
+        """
+        import urllib.request  # what httpx reads the proxy variables with
+
+        proxies = urllib.request.getproxies()
+        proxy = proxies.get("https") or proxies.get("all")
+        if not proxy or proxies.get("no") or not self._endpoint(ref).base_url.startswith("https://"):
+            return
+        url = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+        try:
+            address = url.hostname, url.port or _PROXY_PORTS.get(url.scheme)
+        except ValueError:  # a port that is no number: httpx says so when it is used
+            return
+        if address[0] is None or address[1] is None:
+            return
+        key = f"proxy {address[0]}:{address[1]}"
+        with self._lock:
+            known = self._unnamed.get(key)
+        if known is None and key not in self._named:
+            import socket
+
+            try:
+                socket.create_connection(address, timeout=self.options.connect_timeout).close()
+            except OSError as err:
+                known = f"cannot reach the proxy {url.netloc.rsplit('@', 1)[-1]}: {_why(err)}"
+            with self._lock:
+                if known is None:
+                    self._named.add(key)
+                else:
+                    self._unnamed.setdefault(key, known)
+        if known is not None:
+            raise ResolveError(known)
+
     def _endpoint(self, ref: Reference) -> Endpoint:
-        from fixer.images.registry import endpoint_for
+        from fixer.images.endpoint import endpoint_for
 
         opts = self.options
         insecure = frozenset(h.lower() for h in opts.insecure_registries)
@@ -322,6 +364,13 @@ class Resolver:
                 f"none of the {opts.max_candidates} newest of {len(order)} version tags shares the digest of `{tag}`"
             )
         return Entry(digest=digest, tag=None, at=time.time())
+
+
+_PROXY_PORTS = {"http": 80, "https": 443, "socks5": 1080, "socks5h": 1080}
+
+
+def _why(err: OSError) -> str:
+    return str(err) or type(err).__name__  # a connect timeout says nothing of itself
 
 
 def _proxied() -> bool:

@@ -15,7 +15,8 @@ import pytest
 
 from fixer.images.errors import ResolveError
 from fixer.images.reference import parse_reference
-from fixer.images.registry import ACCEPT, endpoint_for
+from fixer.images.endpoint import endpoint_for
+from fixer.images.registry import ACCEPT
 from fixer.images.resolve import Resolution, Resolver, ResolverOptions, make_resolver
 from tests.support.registry_fixtures import (
     BasicRegistry,

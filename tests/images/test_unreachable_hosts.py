@@ -133,3 +133,52 @@ def test_a_name_that_does_not_resolve_costs_no_http_client(tmp_path: Path, monke
         assert r._client is None, "no HTTP client was made (nor httpx imported for it)"
     assert all(res.reason is not None and res.reason.startswith("cannot reach registry.invalid: ") for res in results)
     assert user.reason is not None and user.reason.startswith("cannot reach registry.invalid: ")
+
+
+def _only_proxy(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    for name in ("https_proxy", "http_proxy", "all_proxy", "no_proxy", "HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", url)
+
+
+def test_a_proxy_that_refuses_is_learnt_from_one_connection_without_an_http_client(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed once the block ends: connections are refused
+    _only_proxy(monkeypatch, f"http://someone:secret@127.0.0.1:{port}")
+    with Resolver(ResolverOptions(cache_dir=tmp_path / "cache")) as r:
+        results = r.resolve_all([parse_reference(f"registry.example/team/app{i}") for i in range(5)])
+        user = r.image_user(parse_reference("registry.example/team/base"))
+        assert r._client is None, "no HTTP client was made (nor httpx imported for it)"
+    reasons = [res.reason or "" for res in results] + [user.reason or ""]
+    assert all(why.startswith(f"cannot reach the proxy 127.0.0.1:{port}: ") for why in reasons), reasons
+    assert not any("secret" in why for why in reasons)
+
+
+def test_a_proxy_that_accepts_connections_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    accepted: list[bool] = []
+
+    def hang_up() -> None:  # a proxy that takes the connection and closes it: httpx gets that far
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            accepted.append(True)
+            conn.close()
+
+    threading.Thread(target=hang_up, daemon=True).start()
+    _only_proxy(monkeypatch, f"http://127.0.0.1:{server.getsockname()[1]}")
+    try:
+        with Resolver(ResolverOptions(cache_dir=tmp_path / "cache", timeout=5, retries=0)) as r:
+            res = r.resolve(parse_reference("registry.example/team/app"))
+            assert r._client is not None, "the lookup went on to httpx through the proxy"
+    finally:
+        server.close()
+    assert res.reason is not None and not res.reason.startswith("cannot reach the proxy"), res.reason
+    assert len(accepted) >= 2, "the probe and httpx's request both reached the proxy"
