@@ -752,7 +752,9 @@ def simple_effect(cmd: Simple, state: State, known: dict[str, str] | None = None
 
 def analyse(instr: Instruction, state: State, simple: list[Simple] | None = None) -> Analysis:
     """Whether every command of a RUN is recognised, and their combined effect."""
+    from fixer.shell.lexer import LexError, tokenize
     from fixer.shell.parse import ShellParseError, parse
+    from fixer.shell.plain import beyond_simple
 
     try:
         if not state.posix:
@@ -763,6 +765,14 @@ def analyse(instr: Instruction, state: State, simple: list[Simple] | None = None
             raise Unrecognised("a here-document RUN")
         effect = Effect(reads=BASE_READS) | mount_effect(instr, state) | redirecting_env(state)
         if simple is None:
+            # a compound or a substitution is never recognised: seen in the tokens, bashlex is spared
+            # the largest scripts (the official images' `set -eux; savedAptMark="$(…)"; … if …`)
+            try:
+                beyond = beyond_simple(tokenize(instr.args))
+            except LexError as e:
+                raise Unrecognised(f"shell script not understood ({e})") from None
+            if beyond is not None:
+                raise Unrecognised(beyond)
             try:
                 simple = flatten([parse(instr.args).body])
             except ShellParseError as e:

@@ -105,11 +105,14 @@ def pipefail(argv: tuple[str, ...]) -> bool:
 def has_pipe(script: str) -> bool:
     """A pipeline anywhere in the script, `$(…)` and compound commands included."""
     try:
-        if any(t.kind == "op" and t.text in ("|", "|&") for t in tokenize(script)):
-            return True
+        tokens = tokenize(script)
     except LexError:
         return False
-    if "|" not in script:
+    if any(t.kind == "op" and t.text in ("|", "|&") for t in tokens):
+        return True
+    # an outer pipe is an operator token; any other is inside a substitution, so one of those words
+    # holds a `|` (a `|` only quoted, as in `sed 's|a|b|'`, needs no parse)
+    if not any(t.kind == "word" and "|" in t.text and any(s in t.text for s in ("$(", "`", "<(", ">(")) for t in tokens):
         return False
     try:
         return _pipes(parse(script).body)

@@ -5,8 +5,9 @@ redirections: for those the tokens already say everything `fixer.shell.parse` bu
 (a yacc parser written in Python) costs a tenth of a second on a large script. `plain` builds the same
 nodes bashlex's tree converts to, and answers None for anything else (compound commands, reserved
 words, substitutions, here-documents, newlines, a malformed list): those go to bashlex as before, so a
-script bashlex cannot read is still refused. tests/shell/test_plain.py checks, on every script of the
-corpus and on generated ones, that where `plain` answers bashlex gives the same nodes.
+script bashlex cannot read is still refused. `beyond_simple` tells from the tokens alone that a script
+is more than simple commands, for callers that accept nothing else. tests/syntax/test_shell_plain.py
+checks both, on every script of the corpus and on generated ones, against bashlex.
 """
 
 from __future__ import annotations
@@ -122,3 +123,36 @@ def plain(tokens: Sequence[Token]) -> CommandList | None:
     elif and_ops:
         return None  # a list ending in `&&` or `||`
     return CommandList(items)
+
+
+# reserved words that open a compound command, and the ones bashlex does not implement at all
+_COMPOUND_WORDS = frozenset("if for while until case select function time coproc [[".split())
+_COMMAND_OPS = frozenset({"&&", "||", ";", "&", "|", "|&", "(", ";;", ";&", ";;&"})
+_OPENERS = frozenset({"if", "then", "else", "elif", "do", "while", "until", "!", "{", "time"})
+
+
+def beyond_simple(tokens: Sequence[Token]) -> str | None:
+    """What makes the script more than simple commands (in groups), seen in the tokens: a compound
+    command or a function at the outer level, or a command substitution in an outer word. None when
+    the tokens show nothing of the kind (the script may still have one: ask the parser)."""
+    at_start = True  # the next word is in command position
+    for i, t in enumerate(tokens):
+        if t.kind == "word":
+            text = t.text
+            # (not within quotes, escapes or `${…}`, where bashlex reads no substitution)
+            if "'" not in text and "\\" not in text and "${" not in text and (
+                "$(" in text and "$((" not in text or "`" in text or text.startswith(("<(", ">("))
+            ):
+                return f"a command substitution in `{text}`"
+            if at_start:
+                if text in _COMPOUND_WORDS:
+                    return f"a shell `{text}` command"
+                nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+                if nxt is not None and nxt.kind == "op" and nxt.text == "(" and nxt.start == t.end:
+                    return f"a function `{text}`"
+            at_start = at_start and text in _OPENERS
+        elif t.kind == "newline" or t.kind == "op" and t.text in _COMMAND_OPS:
+            at_start = True
+        elif t.kind == "op":
+            at_start = False  # a redirection (its target comes next) or `)`
+    return None

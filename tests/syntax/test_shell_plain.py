@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 
 from fixer.shell.lexer import LexError, tokenize
 from fixer.shell.model import CommandList
-from fixer.shell.parse import ShellParseError, with_bashlex
-from fixer.shell.plain import plain
+from fixer.shell.parse import ShellParseError, parse, with_bashlex
+from fixer.layering.effects import Unrecognised, flatten
+from fixer.shell.plain import beyond_simple, plain
 from fixer.syntax import ParseError
 from fixer.syntax import parse as parse_dockerfile
 from tests.support.corpus import MISSING, SHARED, available, corpus_files, read
@@ -38,6 +39,14 @@ def _plain(script: str) -> CommandList | None:
         return plain(tokenize(script))
     except LexError:
         return None
+
+
+def _lexes(script: str) -> bool:
+    try:
+        tokenize(script)
+    except LexError:
+        return False
+    return True
 
 
 def _agrees(script: str) -> bool:
@@ -153,3 +162,61 @@ def _scripts(draw: st.DrawFn) -> str:
 @given(_scripts())
 def test_generated_scripts_plain_reads_are_read_alike_by_bashlex(script: str) -> None:
     assert _agrees(script)
+
+
+def _not_simple(script: str) -> bool:
+    """What `beyond_simple` claims, asked of the parser: bashlex fails, or the script has a compound or
+    a substitution that `flatten` (the caller that accepts only simple commands) refuses."""
+    try:
+        flatten([parse(script).body])
+    except (ShellParseError, Unrecognised):
+        return True
+    return False
+
+
+@pytest.mark.parametrize(
+    ("script", "beyond"),
+    [
+        ("set -eux; saved=\"$(apt-mark showmanual)\"; apt-get update", True),
+        ("if [ -f x ]; then a; fi", True),
+        ("a && for i in 1 2; do b; done", True),
+        ("while true; do a; done", True),
+        ("f() { a; }", True),
+        ("echo `date`", True),
+        ("diff <(a) b", True),
+        ("[[ -f x ]] && a", True),
+        ("echo if for while", False),
+        ("echo '$(not run)' \\$(x)", False),
+        ("echo $((1 + 2))", False),
+        ("echo ${x:-$(y)}", False),
+        ("(cd /x && make) && { a; b; }", False),
+        ("FOO=1 if", False),
+        (">f for", False),
+    ],
+)
+def test_what_is_beyond_simple_commands_is_seen_in_the_tokens(script: str, beyond: bool) -> None:
+    assert (beyond_simple(tokenize(script)) is not None) is beyond
+    if beyond:
+        assert _not_simple(script)
+
+
+@pytest.mark.skipif(not available(), reason=MISSING)
+def test_every_corpus_script_beyond_simple_commands_is_refused_by_the_parser_too() -> None:
+    claimed = [s for s in _corpus_scripts() if _lexes(s) and beyond_simple(tokenize(s)) is not None]
+    assert len(claimed) > 100, "the corpus has many such scripts"
+    assert [s[:120] for s in claimed if not _not_simple(s)] == []
+
+
+_PIECES = st.sampled_from(
+    ["a", "b c", "x=$(d)", "echo \"$(e | f)\"", "echo '$(g)'", "if a; then b; fi", "for i in 1; do c; done",
+     "( d )", "{ e; }", "echo if", "FOO=1", "g() { h; }", "echo `i`", "echo $((1))", "while a; do b; done", "! a",
+     "echo ${x:-$(y)}", "case a in b) c;; esac", "time a", "a >$(c)", "function f { a; }"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, min_size=1, max_size=4), st.lists(_JOINS, min_size=4, max_size=4))
+def test_generated_scripts_beyond_simple_commands_are_refused_by_the_parser_too(pieces: list[str], joins: list[str]) -> None:
+    script = "".join(p + j for p, j in zip(pieces, joins)).rstrip(" |&;")
+    if _lexes(script) and beyond_simple(tokenize(script)) is not None:
+        assert _not_simple(script)
