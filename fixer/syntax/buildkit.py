@@ -14,6 +14,7 @@ Go details that matter here: `unicode.IsSpace` is not `str.isspace`; some reader
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import re
@@ -351,7 +352,10 @@ def dump(nodes: list[Node]) -> str:
 
 def node_of(instr: Instruction, escape: str, *, json_trailing_data: bool = False) -> Node:
     """The BuildKit node of a parsed instruction, heredoc bodies attached as BuildKit attaches them."""
-    node = parse_node(instr.logical, escape, line=instr.start_line, json_trailing_data=json_trailing_data)
+    if instr.node is not None and not json_trailing_data:
+        node = copy.copy(instr.node)  # the parser's, read with the file's escape (not rebuilt per rule)
+    else:
+        node = parse_node(instr.logical, escape, line=instr.start_line, json_trailing_data=json_trailing_data)
     carrier = instr.sub if instr.sub is not None else instr
     node.heredocs = list(carrier.heredocs)
     return node

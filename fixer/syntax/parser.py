@@ -204,6 +204,7 @@ class _Builder:
             args_start=args_index,
             json=is_json,
             heredocs=[],
+            node=node,
         )
         if cmd == "ONBUILD" and args:
             instr.sub = self._instruction(index, [], lines, logical, segments, args_index, number)

@@ -11,6 +11,10 @@ from __future__ import annotations
 import bisect
 import functools
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fixer.syntax.buildkit import Node
 
 
 @dataclass(eq=False)
@@ -75,6 +79,8 @@ class Instruction:
     heredocs: list[Heredoc]
     stage: Stage | None = None  # None for instructions before the first FROM (global ARGs)
     sub: Instruction | None = None  # ONBUILD's trigger instruction (spans index into the same file)
+    # BuildKit's node of `logical`, which the parser builds to read the arguments as BuildKit does
+    node: Node | None = field(default=None, repr=False)
 
     @functools.cached_property  # asked hundreds of thousands of times in a corpus run
     def cmd(self) -> str:

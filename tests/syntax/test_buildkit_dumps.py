@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from fixer.syntax import ParseError, parse
-from fixer.syntax.buildkit import Node, dump, go_quote, node_of, parse_node
-from tests.support.corpus import buildkit_cases, params, read
+from fixer.syntax.buildkit import Node, dump, dump_node, go_quote, node_of, parse_node
+from tests.support.corpus import buildkit_cases, corpus_params, params, read
 
 
 def _nodes(text: str) -> list[Node]:
@@ -93,3 +93,16 @@ def test_arguments_buildkit_rejects(line: str, reason: str) -> None:
     with pytest.raises(ParseError) as caught:
         parse_node(line, line=7)
     assert (caught.value.line, caught.value.reason) == (7, reason)
+
+
+@pytest.mark.parametrize("path", corpus_params())
+def test_the_parsers_node_is_the_node_of_the_joined_line(path: Path) -> None:
+    # rules read the node the parser built (node_of); it must be the one BuildKit builds from the line
+    try:
+        df = parse(read(path))
+    except ParseError:
+        return
+    for instr in df.instructions:
+        assert instr.node is not None
+        node, built = node_of(instr, df.escape), parse_node(instr.logical, df.escape)
+        assert (dump_node(node), node.json, node.pairs) == (dump_node(built), built.json, built.pairs), instr.logical
