@@ -15,7 +15,7 @@ import threading
 import time
 import weakref
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -89,7 +89,7 @@ class Resolver:
         self._users: dict[str, ImageUser] = {}  # DF005's config.User lookups of this run
         self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
-        self._unnamed: dict[str, str] = {}  # host name -> why it does not resolve, asked once per run
+        self._unnamed: dict[str, str] = {}  # host name (or "proxy host:port") -> why it is out of reach, asked once per run
         self._named: set[str] = set()
         self.lookups: Counter[str] = Counter()  # network / cache / offline-miss, for reports and tests
         _LIVE.add(self)
@@ -243,20 +243,29 @@ class Resolver:
         if _proxied():
             self._check_proxy(ref)
             return
-        with self._lock:
-            known = self._unnamed.get(name)
-        if known is None and name not in self._named:
+
+        def resolves() -> str | None:
             import socket  # not for --offline runs, nor behind a proxy
 
             try:
                 socket.getaddrinfo(name, None, type=socket.SOCK_STREAM)
             except (socket.gaierror, UnicodeError) as err:
-                known = f"cannot reach {host}: {err}"
+                return f"cannot reach {host}: {err}"
+            return None
+
+        self._once(name, resolves)
+
+    def _once(self, key: str, why_not: Callable[[], str | None]) -> None:
+        """Raise what `why_not` says keeps a host (or proxy) out of reach; asked once per run for `key`."""
+        with self._lock:
+            known = self._unnamed.get(key)
+        if known is None and key not in self._named:
+            known = why_not()
             with self._lock:
                 if known is None:
-                    self._named.add(name)
+                    self._named.add(key)
                 else:
-                    self._unnamed.setdefault(name, known)
+                    self._unnamed.setdefault(key, known)
         if known is not None:
             raise ResolveError(known)
 
@@ -280,23 +289,17 @@ class Resolver:
             return
         if address[0] is None or address[1] is None:
             return
-        key = f"proxy {address[0]}:{address[1]}"
-        with self._lock:
-            known = self._unnamed.get(key)
-        if known is None and key not in self._named:
+
+        def connects() -> str | None:
             import socket
 
             try:
                 socket.create_connection(address, timeout=self.options.connect_timeout).close()
             except OSError as err:
-                known = f"cannot reach the proxy {url.netloc.rsplit('@', 1)[-1]}: {_why(err)}"
-            with self._lock:
-                if known is None:
-                    self._named.add(key)
-                else:
-                    self._unnamed.setdefault(key, known)
-        if known is not None:
-            raise ResolveError(known)
+                return f"cannot reach the proxy {url.netloc.rsplit('@', 1)[-1]}: {_why(err)}"
+            return None
+
+        self._once(f"proxy {address[0]}:{address[1]}", connects)
 
     def _endpoint(self, ref: Reference) -> Endpoint:
         from fixer.images.endpoint import endpoint_for
