@@ -60,7 +60,7 @@ def fix_file(text: str, path: Path | None, run: Prepared, unused: bool = False) 
         rules = [r for r in rules if r.code not in off and r.name.upper() not in off]
     ctx = replace(run.ctx, path=path)
     result = fix_text(text, rules, ctx, allow=run.allow)
-    return FileResult(result, unused_pragmas(text, rules, ctx) if unused else [])
+    return FileResult(result, unused_pragmas(result) if unused else [])
 
 
 def process(job: Job, run: Prepared, unused: bool = False) -> FileOutcome:

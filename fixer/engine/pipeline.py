@@ -30,6 +30,8 @@ class Result:
     findings: list[Finding]  # fixed ones (fixed=True) then those left, ordered by position
     passes: int = 0
     dropped: list[Finding] = field(default_factory=list)  # fixes whose output did not parse
+    # what the rules found in `source` itself, before pragmas: --show-unused-pragmas reads it
+    found_first: list[Finding] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -44,17 +46,11 @@ def _raw(df: Dockerfile, rules: Sequence[Rule], ctx: FileContext) -> list[Findin
     return [f for r in rules for f in r.check(df, ctx.for_rule(r))]
 
 
-def check(df: Dockerfile, rules: Sequence[Rule], ctx: FileContext) -> list[Finding]:
-    return suppress(df, _raw(df, rules, ctx))
-
-
-def unused_pragmas(text: str, rules: Sequence[Rule], ctx: FileContext) -> list[tuple[int, str]]:
-    """`# dockfix:` pragmas in `text` that suppress nothing the rules find (for --show-unused-pragmas).
-
-    Give it the user's text, not the fixed one: the lines printed must be the user's lines.
-    """
-    df = parse(text)
-    return [(line, t) for line, t in unused(df, _raw(df, rules, ctx), all_rules()) if "dockfix" in t.lower()]
+def unused_pragmas(result: Result) -> list[tuple[int, str]]:
+    """`# dockfix:` pragmas of the user's text that suppress nothing the rules found there (for
+    --show-unused-pragmas): read from the first pass's findings, so no rule runs again."""
+    df = parse(result.source)
+    return [(line, t) for line, t in unused(df, result.found_first, all_rules()) if "dockfix" in t.lower()]
 
 
 def apply_edits(text: str, edits: Sequence[Edit]) -> str:
@@ -106,8 +102,12 @@ def fix_text(
     dropped: list[Finding] = []
     bad: set[tuple[str, tuple[Edit, ...]]] = set()
     seen = {text}
+    found_first: list[Finding] = []
     for passes in range(1, max_passes + 1):
-        findings = check(df, rules, ctx)
+        raw = _raw(df, rules, ctx)
+        if passes == 1:
+            found_first = list(raw)
+        findings = suppress(df, raw)
         if FINAL_INSERTS if final_inserts is None else final_inserts:
             findings = trace.keep_final(df, findings)
         for f in findings:
@@ -129,7 +129,7 @@ def fix_text(
             ends.insert(k, span[1])
         if not chosen:
             everything = [*fixed, *trace.to_original(original, df, findings)]
-            return Result(text, df.text, _once(sorted(everything, key=_order)), passes, dropped)
+            return Result(text, df.text, _once(sorted(everything, key=_order)), passes, dropped, found_first)
         broke = len(dropped)
         new_df, applied = _apply(df, chosen, bad, dropped)
         trace.to_original(original, df, dropped[broke:])

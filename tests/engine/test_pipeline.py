@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from fixer.engine.finding import Applicability, Edit, Finding, Fix
+from fixer.engine import pipeline
 from fixer.engine.pipeline import FixedPointError, fix_text, safe_only
 from fixer.engine.rules import Rule, RuleContext
+from fixer.prepare import RunOptions, prepare
+from fixer.runner import fix_file
 from fixer.syntax import Dockerfile
 
 
@@ -120,3 +124,16 @@ def test_fix_that_silently_changes_an_untouched_instruction_is_dropped() -> None
     assert [f.code for f in result.dropped] == ["DF901"]
     # the same fix on a file that ends cleanly is fine
     assert fix_text("FROM a\nRUN echo one\n", [make_rule("DF901", append_user)]).output == "FROM a\nRUN echo one\n\nUSER 1\n"
+
+
+def test_show_unused_pragmas_runs_no_rule_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the pragmas' use is read from the first pass's findings: the rules run once per pass, no more
+    asked: list[int] = []
+    real = pipeline._raw
+    monkeypatch.setattr(pipeline, "_raw", lambda df, rules, ctx: asked.append(1) or real(df, rules, ctx))
+    run = prepare(tmp_path, RunOptions(isolated=True, registry=False))
+    text = "FROM debian:12\n# dockfix: ignore=DF020\nRUN echo hi\n# dockfix: ignore=DF003\nRUN apt-get update\nRUN apt-get install -y curl\n"
+    done = fix_file(text, tmp_path / "Dockerfile", run, unused=True)
+    assert done.result.changed, "a fix was made, so the rules ran a second pass"
+    assert len(asked) == done.result.passes
+    assert [line for line, _ in done.unused_pragmas] == [2]
