@@ -89,7 +89,8 @@ class Resolver:
         self._users: dict[str, ImageUser] = {}  # DF005's config.User lookups of this run
         self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
-        self._unnamed: dict[str, str] = {}  # host name (or "proxy host:port") -> why it is out of reach, asked once per run
+        # host name (or "proxy host:port") -> why it is out of reach: each is asked once per run
+        self._unnamed: dict[str, str] = {}
         self._named: set[str] = set()
         self.lookups: Counter[str] = Counter()  # network / cache / offline-miss, for reports and tests
         _LIVE.add(self)

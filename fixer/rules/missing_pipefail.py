@@ -101,6 +101,9 @@ def pipefail(argv: tuple[str, ...]) -> bool:
     )
 
 
+_SUBSTITUTIONS = ("$(", "`", "<(", ">(")
+
+
 @functools.lru_cache(maxsize=1024)
 def has_pipe(script: str) -> bool:
     """A pipeline anywhere in the script, `$(…)` and compound commands included."""
@@ -112,7 +115,7 @@ def has_pipe(script: str) -> bool:
         return True
     # an outer pipe is an operator token; any other is inside a substitution, so one of those words
     # holds a `|` (a `|` only quoted, as in `sed 's|a|b|'`, needs no parse)
-    if not any(t.kind == "word" and "|" in t.text and any(s in t.text for s in ("$(", "`", "<(", ">(")) for t in tokens):
+    if not any(t.kind == "word" and "|" in t.text and any(s in t.text for s in _SUBSTITUTIONS) for t in tokens):
         return False
     try:
         return _pipes(parse(script).body)

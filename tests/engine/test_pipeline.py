@@ -132,7 +132,10 @@ def test_show_unused_pragmas_runs_no_rule_again(tmp_path: Path, monkeypatch: pyt
     real = pipeline._raw
     monkeypatch.setattr(pipeline, "_raw", lambda df, rules, ctx: asked.append(1) or real(df, rules, ctx))
     run = prepare(tmp_path, RunOptions(isolated=True, registry=False))
-    text = "FROM debian:12\n# dockfix: ignore=DF020\nRUN echo hi\n# dockfix: ignore=DF003\nRUN apt-get update\nRUN apt-get install -y curl\n"
+    text = (
+        "FROM debian:12\n# dockfix: ignore=DF020\nRUN echo hi\n"
+        "# dockfix: ignore=DF003\nRUN apt-get update\nRUN apt-get install -y curl\n"
+    )
     done = fix_file(text, tmp_path / "Dockerfile", run, unused=True)
     assert done.result.changed, "a fix was made, so the rules ran a second pass"
     assert len(asked) == done.result.passes

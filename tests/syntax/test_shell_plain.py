@@ -216,7 +216,9 @@ _PIECES = st.sampled_from(
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_PIECES, min_size=1, max_size=4), st.lists(_JOINS, min_size=4, max_size=4))
-def test_generated_scripts_beyond_simple_commands_are_refused_by_the_parser_too(pieces: list[str], joins: list[str]) -> None:
+def test_generated_scripts_beyond_simple_commands_are_refused_by_the_parser_too(
+    pieces: list[str], joins: list[str]
+) -> None:
     script = "".join(p + j for p, j in zip(pieces, joins)).rstrip(" |&;")
     if _lexes(script) and beyond_simple(tokenize(script)) is not None:
         assert _not_simple(script)
