@@ -22,7 +22,7 @@ from fixer.shell.analysis import (
     trailing_comment_span,
     walk,
 )
-from fixer.shell.lexer import LexError, is_assignment, tokenize
+from fixer.shell.lexer import RESERVED_WORDS, LexError, is_assignment, tokenize
 from fixer.shell.model import Script, Simple
 from fixer.shell.parse import ShellParseError, parse
 from fixer.syntax import Dockerfile, Instruction, Line
@@ -317,10 +317,6 @@ def deliberate(df: Dockerfile, a: Instruction, b: Instruction, flagged: bool) ->
 # of them leaves DL3059 silent whatever else it holds, so such a pair is decided without bashlex.
 _LIST_JOINS = frozenset({"&&", "||", ";", "&", "|", "|&"})
 _COMPOUND_OPS = frozenset({"(", ")", ";;", ";&", ";;&"})
-_RESERVED_WORDS = frozenset(
-    {"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "for", "in", "case", "esac",
-     "select", "function", "time", "coproc", "{", "}", "!", "[[", "]]"}
-)  # fmt: skip
 
 
 def named_commands_at_least(text: str) -> int:
@@ -340,7 +336,7 @@ def named_commands_at_least(text: str) -> int:
             elif at_start:
                 if is_assignment(t.text):
                     continue  # `NAME=value cmd`: the command comes next
-                if t.text in _RESERVED_WORDS:
+                if t.text in RESERVED_WORDS:
                     return count
                 if not any(c in t.text for c in "$`*?["):  # a name ShellCheck reads, as `_named` has it
                     count += 1

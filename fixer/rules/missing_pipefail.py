@@ -14,7 +14,7 @@ from fixer.edits.instruction import indent_of
 from fixer.model.base_image import family as stage_family
 from fixer.model.stages import descendants
 from fixer.model.commands import script_of
-from fixer.shell.lexer import LexError, tokenize
+from fixer.shell.lexer import SUBSTITUTION_OPENERS, LexError, tokenize
 from fixer.shell.model import CommandList, Compound
 from fixer.shell.parse import ShellParseError, parse
 from fixer.model.shells import DEFAULT
@@ -101,9 +101,6 @@ def pipefail(argv: tuple[str, ...]) -> bool:
     )
 
 
-_SUBSTITUTIONS = ("$(", "`", "<(", ">(")
-
-
 @functools.lru_cache(maxsize=1024)
 def has_pipe(script: str) -> bool:
     """A pipeline anywhere in the script, `$(…)` and compound commands included."""
@@ -115,7 +112,7 @@ def has_pipe(script: str) -> bool:
         return True
     # an outer pipe is an operator token; any other is inside a substitution, so one of those words
     # holds a `|` (a `|` only quoted, as in `sed 's|a|b|'`, needs no parse)
-    if not any(t.kind == "word" and "|" in t.text and any(s in t.text for s in _SUBSTITUTIONS) for t in tokens):
+    if not any(t.kind == "word" and "|" in t.text and any(s in t.text for s in SUBSTITUTION_OPENERS) for t in tokens):
         return False
     try:
         return _pipes(parse(script).body)

@@ -27,9 +27,16 @@ _BLANKS = frozenset(" \t\r")
 _NESTING = frozenset("'\"$`")
 _IO_NUMBER = re.compile(r"[0-9]+(?=[<>])")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-# reserved words after which a new command starts (so `case` etc. are recognised in command position)
-_LIST_OPS = frozenset({"&&", "||", ";", "&", "|", "|&", "(", ";;", ";&", ";;&"})
-_OPENERS = frozenset({"if", "then", "else", "elif", "do", "while", "until", "!", "{", "time"})
+# Command position, shared with the readers of the tokens (`fixer.shell.plain`, DF002's count): after
+# these operators a new command starts, and after these reserved words (themselves in command position)
+COMMAND_OPS = frozenset({"&&", "||", ";", "&", "|", "|&", "(", ";;", ";&", ";;&"})
+OPENERS = frozenset({"if", "then", "else", "elif", "do", "while", "until", "!", "{", "time"})
+# words bash reserves in command position, with the ones bashlex does not implement
+RESERVED_WORDS = frozenset(
+    "! { } [[ ]] if then else elif fi do done case esac while until for in function select time coproc".split()
+)
+# what opens a substitution inside a word: command (`$(`, backquote) or process (`<(`, `>(`)
+SUBSTITUTION_OPENERS = ("$(", "`", "<(", ">(")
 
 
 class LexError(ValueError):
@@ -292,7 +299,7 @@ class _Lexer:
                     pending.append(_Pending("", op == "<<-"))
                     want_delim = True
                 # after a redirection operator comes its target word, not a command
-                cmd_start = op in _LIST_OPS or (op == ")" and bool(case_stack) and case_stack[-1] == "body")
+                cmd_start = op in COMMAND_OPS or (op == ")" and bool(case_stack) and case_stack[-1] == "body")
                 i = end
                 continue
             i = op_start
@@ -323,7 +330,7 @@ class _Lexer:
             elif state == "pattern":
                 cmd_start = False  # inside a pattern list `a | b)`
             else:
-                cmd_start = text in _OPENERS or (cmd_start and is_assignment(text))
+                cmd_start = text in OPENERS or (cmd_start and is_assignment(text))
             i = end
         if in_subst:
             raise LexError("unterminated $(...)", i)

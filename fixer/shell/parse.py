@@ -15,7 +15,6 @@ from functools import lru_cache
 from typing import Any
 
 from fixer.shell.lexer import LexError, Token, tokenize, unquote
-from fixer.shell.plain import plain
 from fixer.shell.model import (
     AndOr,
     Command,
@@ -30,6 +29,7 @@ from fixer.shell.model import (
     Simple,
     Word,
 )
+from fixer.shell.plain import plain
 
 _LIST_OPS = frozenset({"&&", "||", ";", "&", "|", "|&", "(", ")"})
 

@@ -15,20 +15,24 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from fixer.shell.lexer import Token, is_assignment, unquote
+from fixer.shell.lexer import (
+    COMMAND_OPS,
+    OPENERS,
+    RESERVED_WORDS,
+    SUBSTITUTION_OPENERS,
+    Token,
+    is_assignment,
+    unquote,
+)
 from fixer.shell.model import AndOr, Command, CommandList, Item, Op, Pipeline, Redirect, Simple, Word
 
-# words bash reads as reserved in command position, and a few bashlex does not implement
-_RESERVED = frozenset(
-    "! { } [[ ]] if then else elif fi do done case esac while until for in function select time coproc".split()
-)
 # a bare brace makes bashlex read the word after it as reserved, even in argument position
 _BRACES = frozenset("{}")
 # a redirection operator (with its optional descriptor number) as the lexer reads it
 _REDIRECT = re.compile(r"[0-9]*(>>|>&|<&|<>|>\||>|<)|&>>?")
 # what makes bashlex build more than a word: substitutions (command, process, arithmetic), array
 # subscripts in assignments, and quoting forms it reads in its own way
-_NOT_PLAIN_IN_WORD = ("$(", "`", "<(", ">(", "$'", '$"')
+_NOT_PLAIN_IN_WORD = (*SUBSTITUTION_OPENERS, "$'", '$"')
 
 
 def plain(tokens: Sequence[Token]) -> CommandList | None:
@@ -88,7 +92,7 @@ def plain(tokens: Sequence[Token]) -> CommandList | None:
                     cmd.assignments.append(word)
                     cmd.end = t.end
                     continue
-                if text in _RESERVED or "=" in text and "[" in text.split("=", 1)[0]:
+                if text in RESERVED_WORDS or "=" in text and "[" in text.split("=", 1)[0]:
                     return None
             cmd.words.append(word)
             cmd.end = t.end
@@ -127,8 +131,6 @@ def plain(tokens: Sequence[Token]) -> CommandList | None:
 
 # reserved words that open a compound command, and the ones bashlex does not implement at all
 _COMPOUND_WORDS = frozenset("if for while until case select function time coproc [[".split())
-_COMMAND_OPS = frozenset({"&&", "||", ";", "&", "|", "|&", "(", ";;", ";&", ";;&"})
-_OPENERS = frozenset({"if", "then", "else", "elif", "do", "while", "until", "!", "{", "time"})
 
 
 def beyond_simple(tokens: Sequence[Token]) -> str | None:
@@ -150,8 +152,8 @@ def beyond_simple(tokens: Sequence[Token]) -> str | None:
                 nxt = tokens[i + 1] if i + 1 < len(tokens) else None
                 if nxt is not None and nxt.kind == "op" and nxt.text == "(" and nxt.start == t.end:
                     return f"a function `{text}`"
-            at_start = at_start and text in _OPENERS
-        elif t.kind == "newline" or t.kind == "op" and t.text in _COMMAND_OPS:
+            at_start = at_start and text in OPENERS
+        elif t.kind == "newline" or t.kind == "op" and t.text in COMMAND_OPS:
             at_start = True
         elif t.kind == "op":
             at_start = False  # a redirection (its target comes next) or `)`
