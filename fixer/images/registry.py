@@ -26,8 +26,8 @@ import httpx
 
 from fixer.images.credentials import Credentials, CredentialStore
 from fixer.images.endpoint import Endpoint
-from fixer.images.reference import is_loopback
 from fixer.images.errors import ResolveError
+from fixer.images.reference import is_loopback
 
 log = logging.getLogger(__name__)
 
